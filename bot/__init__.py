@@ -1,0 +1,1 @@
+"""SLT-assistenten: the bot's core (messages, router, dialogs, config), its channels and its command line."""

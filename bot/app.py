@@ -1,0 +1,126 @@
+"""The one place that wires storage, the municipality, the router, the dialog engine and the aiohttp app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.catalog import t
+from bot.config import Settings
+from bot.context import Context
+from bot.dialogs import Clock, DialogEngine, Flow, load_flow
+from bot.messages import Inbound, Reply
+from bot.municipality import Municipality, load_municipality
+from bot.router import Router
+from handlers import contacts, help, meetings, questions, routines
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+FLOWS_DIR = Path(__file__).resolve().parent / "data" / "flows"
+DIALOG_TIMEOUT = dt.timedelta(hours=24)
+
+
+def utc_now() -> dt.datetime:
+    """The real clock (tests pass a frozen one instead)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def build_router() -> Router:
+    """Register every command and action; the whole command surface of the bot in one place."""
+    router = Router()
+    router.command("hjelp", "help", "meny", "hei", "hallo", "start")(help.show_help)
+    router.command("kontakter", "kontakt", "kontaktliste")(contacts.list_contacts)
+    router.command("rutiner", "rutine", "skjema", "skjemaer")(routines.list_routines)
+    router.command("møteplan", "møter", "møtekalender", "kalender")(meetings.meeting_plan)
+    router.fallback(questions.answer_question)
+    return router
+
+
+def load_flows(municipality: Municipality, base: Path) -> dict[str, Flow]:
+    """The bundled flows, replaced or added to by the municipality file's `flows` (paths relative to it)."""
+    paths = {path.stem: path for path in sorted(FLOWS_DIR.glob("*.yaml"))}
+    paths.update({name: (base / path) for name, path in municipality.flows.items()})
+    flows = {}
+    for name, path in paths.items():
+        flow = load_flow(path)
+        flows[flow.id] = flow
+        if flow.id != name:
+            log.info("flow file %s has id %s", path.name, flow.id)
+    return flows
+
+
+@dataclass
+class Bot:
+    """The platform-neutral bot: one per process, shared by every channel."""
+
+    settings: Settings
+    municipality: Municipality
+    db: Database
+    router: Router
+    context: Context
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Route one Inbound to its handler; a failure becomes a friendly reply, never a crash or silence."""
+        try:
+            return await self.router.dispatch(inbound, self.context)
+        except (SQLAlchemyError, OSError) as exc:
+            # Only the exception type is logged: the message may quote what the user wrote.
+            log.error("database error while handling a %s message: %s", inbound.channel, type(exc).__name__)
+            return [Reply.text(t("error.database"), ephemeral=True)]
+        except Exception as exc:
+            log.error(
+                "handler failed on a %s message: %s",
+                inbound.channel,
+                type(exc).__name__,
+                exc_info=self.settings.log_level == "DEBUG",
+            )
+            return [Reply.text(t("error.unexpected"), ephemeral=True)]
+
+    async def start(self) -> None:
+        """Bring the database to the newest schema and drop abandoned dialogs."""
+        await self.db.upgrade()
+        expired = await self.context.dialogs.expire()
+        if expired:
+            log.info("expired %d abandoned dialogs", expired)
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.db.close()
+
+
+def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
+    """Build the bot from settings; raises MunicipalityError or FlowError with one clear line if misconfigured."""
+    municipality = load_municipality(settings.municipality_path)
+    db = Database(settings.database_url)
+    flows = load_flows(municipality, settings.municipality_path.parent)
+    dialogs = DialogEngine(db=db, municipality=municipality, clock=clock, flows=flows, hooks={}, timeout=DIALOG_TIMEOUT)
+    context = Context(db=db, municipality=municipality, clock=clock, dialogs=dialogs)
+    return Bot(settings=settings, municipality=municipality, db=db, router=build_router(), context=context)
+
+
+def build_web_app(bot: Bot) -> web.Application:
+    """The aiohttp application: health check now; Slack, Teams and the calendar mount here as they arrive."""
+    app = web.Application()
+
+    async def healthz(_request: web.Request) -> web.Response:
+        if await bot.db.ping():
+            return web.json_response({"status": "ok", "municipality": bot.municipality.name})
+        return web.json_response({"status": "error", "database": "unavailable"}, status=503)
+
+    app.router.add_get("/healthz", healthz)
+
+    async def on_startup(_app: web.Application) -> None:
+        await bot.start()
+
+    async def on_cleanup(_app: web.Application) -> None:
+        await bot.close()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app

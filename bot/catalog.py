@@ -1,0 +1,29 @@
+"""User-facing text, kept in per-language catalogues (bot/data/messages.<lang>.yaml) so languages can be added."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA = Path(__file__).resolve().parent / "data"
+DEFAULT_LANGUAGE = "nb"
+
+
+@cache
+def _catalogue(language: str) -> dict[str, str]:
+    path = DATA / f"messages.{language}.yaml"
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{path} must map message keys to text")
+    return {str(key): str(value).rstrip("\n") for key, value in loaded.items()}
+
+
+def t(key: str, /, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+    """The text for `key` in `language` (bokmål by default), with {placeholders} filled in."""
+    template = _catalogue(language).get(key)
+    if template is None:
+        template = _catalogue(DEFAULT_LANGUAGE)[key]
+    return template.format(**values) if values else template

@@ -1,0 +1,116 @@
+"""The console channel: talk to the bot in a terminal or through a pipe (`slt-bot chat`)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from typing import TextIO
+
+from bot.app import Bot
+from bot.channels.console.render import NumberedChoice, plain, render
+from bot.messages import Form, Inbound, Reply
+from bot.text import fold
+
+CHANNEL = "console"
+_NUMBERS = re.compile(r"^\s*\d+(?:\s*[,;\s]\s*\d+)*\s*$")
+
+
+class ConsoleChannel:
+    """Reads one message per line, prints the replies, and exits at end of input."""
+
+    def __init__(self, bot: Bot, *, user: str, stdin: TextIO, stdout: TextIO) -> None:
+        self.bot, self.stdin, self.stdout = bot, stdin, stdout
+        self.user_id = f"{CHANNEL}:{user}"
+        self.choices: list[NumberedChoice] = []
+        self.interactive = stdin.isatty() and stdout.isatty()
+
+    def inbound(self, line: str) -> Inbound:
+        """Translate a typed line: a number or label of a choice just shown becomes that action."""
+        text = line.strip()
+        picked = self._picked(text)
+        if picked:
+            first = picked[0]
+            if first.multiple:
+                values: dict[str, str | list[str]] = {"value": [choice.value for choice in picked]}
+            else:
+                values = {"value": first.value}
+            return Inbound(CHANNEL, self.user_id, self.user_id, text=text, action=first.action, values=values)
+        return Inbound(CHANNEL, self.user_id, self.user_id, text=text)
+
+    def _picked(self, text: str) -> list[NumberedChoice]:
+        by_number = {choice.number: choice for choice in self.choices}
+        if _NUMBERS.match(text):
+            numbers = [int(n) for n in re.split(r"[,;\s]+", text.strip()) if n]
+            picked = [by_number[n] for n in numbers if n in by_number]
+            if len(picked) != len(numbers) or len({c.action for c in picked}) != 1:
+                return []
+            return picked if picked[0].multiple or len(picked) == 1 else []
+        folded = fold(text)
+        return [choice for choice in self.choices if fold(choice.label) == folded][:1]
+
+    def write(self, text: str) -> None:
+        """Print and flush, so a pipe sees each answer as soon as it is ready."""
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    async def show(self, replies: list[Reply]) -> None:
+        """Print replies; a form in a reply is filled in right away, one prompt per field."""
+        self.choices = []
+        for reply in replies:
+            text, numbered = render(reply, first_number=len(self.choices) + 1)
+            self.choices += numbered
+            if text:
+                self.write(text + "\n")
+            for part in reply.parts:
+                if isinstance(part, Form):
+                    await self._fill(part)
+
+    async def _fill(self, form: Form) -> None:
+        values: dict[str, str | list[str]] = {}
+        for field in form.fields:
+            options = list(field.options)
+            prompt = plain(field.label) + ("" if field.required else " (valgfritt)")
+            if options:
+                prompt += "\n" + "\n".join(f"  {i}) {o.label}" for i, o in enumerate(options, 1))
+            self.write(prompt + ":")
+            line = await self._readline()
+            if line is None or fold(line.strip()) == "avbryt":
+                self.write("Skjemaet er avbrutt. Ingenting er lagret.\n")
+                return
+            answer = line.strip()
+            if options and answer.isdigit() and 1 <= int(answer) <= len(options):
+                answer = options[int(answer) - 1].value
+            values[field.name] = answer
+        await self.show(
+            await self.bot.handle(Inbound(CHANNEL, self.user_id, self.user_id, action=form.action, values=values))
+        )
+
+    async def _readline(self) -> str | None:
+        if self.interactive:
+            self.stdout.write("> ")
+            self.stdout.flush()
+        line = await asyncio.to_thread(self.stdin.readline)
+        return line if line else None
+
+    async def run(self) -> None:
+        """The read-answer loop; shows a dialog in progress first, so a restart resumes it."""
+        if self.interactive:
+            self.write(
+                f"SLT-assistenten for {self.bot.municipality.name}. Skriv «hjelp», eller Ctrl-D for å avslutte.\n"
+            )
+        probe = Inbound(CHANNEL, self.user_id, self.user_id)
+        await self.show(await self.bot.context.dialogs.current(probe))
+        while (line := await self._readline()) is not None:
+            if not line.strip():
+                continue
+            await self.show(await self.bot.handle(self.inbound(line)))
+
+
+async def chat(bot: Bot, *, user: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    """Run the console channel until end of input."""
+    await bot.start()
+    try:
+        await ConsoleChannel(bot, user=user, stdin=stdin, stdout=stdout).run()
+    finally:
+        await bot.close()

@@ -1,0 +1,97 @@
+"""The `slt-bot` command line: serve, chat, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bot.app import build_bot, build_web_app
+from bot.config import Settings, load_settings
+from bot.dialogs import FlowError
+from bot.municipality import MunicipalityError
+from storage.db import DatabaseConfigError, DatabaseUnavailable
+
+log = logging.getLogger("slt-bot")
+
+
+class CliError(Exception):
+    """A problem the operator must fix; printed as one line on stderr with a non-zero exit."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slt-bot",
+        description="SLT-assistenten: chat-bot for SLT-arbeidet i kommunen (Slack, Teams og terminal).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="kjør serveren (Slack, Teams, planlegger, /healthz)")
+    serve.add_argument("--host", default="127.0.0.1", help="adresse å lytte på (standard 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=3978, help="port å lytte på (standard 3978)")
+
+    chat = commands.add_parser("chat", help="snakk med boten i terminalen")
+    chat.add_argument("--user", default="console-user", help="bruker-id i terminalen (standard console-user)")
+
+    db = commands.add_parser("db", help="databasen")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser("upgrade", help="kjør databasemigreringer (serve og chat gjør det også ved start)")
+    return parser
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Alembic logs every step at INFO; one line from us says the schema is current.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+async def _chat(settings: Settings, user: str) -> None:
+    from bot.channels.console import chat
+
+    await chat(build_bot(settings), user=user)
+
+
+async def _upgrade(settings: Settings) -> None:
+    bot = build_bot(settings)
+    try:
+        await bot.db.upgrade()
+    finally:
+        await bot.close()
+    print("databasen er oppdatert")
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    bot = build_bot(settings)
+    log.info("serving %s on http://%s:%d", bot.municipality.name, host, port)
+    web.run_app(build_web_app(bot), host=host, port=port, print=None)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> None:
+    """Run one parsed command."""
+    if args.command == "chat":
+        asyncio.run(_chat(settings, args.user))
+    elif args.command == "serve":
+        _serve(settings, args.host, args.port)
+    elif args.command == "db":
+        asyncio.run(_upgrade(settings))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `slt-bot`; returns the exit code."""
+    args = _parser().parse_args(argv)
+    settings = load_settings()
+    _configure_logging(settings)
+    try:
+        run(args, settings)
+    except (MunicipalityError, FlowError, DatabaseConfigError, DatabaseUnavailable, CliError) as exc:
+        print(f"slt-bot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

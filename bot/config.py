@@ -1,0 +1,62 @@
+"""Settings from the environment, read once; the only module that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+BUNDLED_MUNICIPALITY = Path(__file__).resolve().parent / "data" / "eksempel-kommune.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot takes from its environment (see CONTRACT.md, "Environment")."""
+
+    database_url: str = "sqlite:///slt-bot.db"
+    municipality_path: Path = BUNDLED_MUNICIPALITY
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    microsoft_app_id: str = ""
+    microsoft_app_password: str = ""
+    microsoft_app_type: str = "MultiTenant"
+    microsoft_app_tenant_id: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def slack_http_enabled(self) -> bool:
+        """Slack over HTTP is on when both the bot token and the signing secret are set."""
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def slack_socket_mode_enabled(self) -> bool:
+        """Slack over Socket Mode is on when the app-level token and the bot token are set."""
+        return bool(self.slack_app_token and self.slack_bot_token)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from `environ` (the process environment by default)."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str, default: str) -> str:
+        value = env.get(name, "").strip()
+        return value or default
+
+    defaults = Settings()
+    config_path = env.get("SLT_CONFIG", "").strip()
+    return Settings(
+        database_url=get("DATABASE_URL", defaults.database_url),
+        municipality_path=Path(config_path).expanduser() if config_path else BUNDLED_MUNICIPALITY,
+        slack_bot_token=get("SLACK_BOT_TOKEN", ""),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET", ""),
+        slack_app_token=get("SLACK_APP_TOKEN", ""),
+        slack_api_url=get("SLACK_API_URL", defaults.slack_api_url),
+        microsoft_app_id=get("MICROSOFT_APP_ID", ""),
+        microsoft_app_password=get("MICROSOFT_APP_PASSWORD", ""),
+        microsoft_app_type=get("MICROSOFT_APP_TYPE", defaults.microsoft_app_type),
+        microsoft_app_tenant_id=get("MICROSOFT_APP_TENANT_ID", ""),
+        log_level=get("SLT_LOG_LEVEL", defaults.log_level).upper(),
+    )

@@ -1,0 +1,125 @@
+"""Platform-neutral message types: what a channel hands the core (Inbound) and gets back (Reply)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a user did: a message, or an action (button, select, form submit) with its values.
+
+    `user_id` and `conversation_id` are platform ids prefixed by the channel ("slack:U123"), so one
+    user on two platforms is two users, and ids from different platforms never collide.
+    """
+
+    channel: str
+    user_id: str
+    conversation_id: str
+    text: str = ""
+    action: str | None = None
+    values: Mapping[str, str | list[str]] = field(default_factory=dict)
+    direct: bool = True
+
+    @property
+    def dialog_key(self) -> str:
+        """The key a guided dialog in progress is stored under: one dialog per user and conversation."""
+        return f"{self.conversation_id}|{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A paragraph of text. Lines starting with '- ' render as a list where the platform has one."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Label/value pairs, e.g. a contact card: rendered as a fact set or as 'label: value' lines."""
+
+    items: tuple[tuple[str, str], ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to a routine, form or meeting."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a Choices part: the label the user sees and the value the action carries."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Buttons (or a numbered list in text channels). Picking one sends an Inbound with `action`.
+
+    With `multiple`, the user may pick several (a multi-select); the value is then a list.
+    """
+
+    action: str
+    options: tuple[Choice, ...]
+    prompt: str = ""
+    multiple: bool = False
+
+
+FieldKind = Literal["text", "multiline", "date", "select", "multiselect"]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form."""
+
+    name: str
+    label: str
+    kind: FieldKind = "text"
+    required: bool = True
+    options: tuple[Choice, ...] = ()
+    hint: str = ""
+    max_length: int = 2000
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form: a Slack modal, an Adaptive Card with inputs, or a prompt per field in the console."""
+
+    action: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Send"
+
+
+Part = Text | Facts | Link | Choices | Form
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot, made of ordered parts.
+
+    `ephemeral` asks the channel to show it only to the user who asked, where the platform can.
+    `target` is set for proactive posts (a channel or a user id); None means "answer where asked".
+    """
+
+    parts: tuple[Part, ...]
+    ephemeral: bool = False
+    target: str | None = None
+
+    @classmethod
+    def text(cls, text: str, *, ephemeral: bool = False) -> Reply:
+        """A reply with a single paragraph of text."""
+        return cls(parts=(Text(text),), ephemeral=ephemeral)
+
+    @property
+    def plain(self) -> str:
+        """The reply's text parts joined, e.g. for a notification preview."""
+        return "\n".join(part.text for part in self.parts if isinstance(part, Text))

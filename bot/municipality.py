@@ -1,0 +1,330 @@
+"""The municipality file (YAML) and its validated model: contacts, routines, meetings, roles, channels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+WEEKDAYS = {
+    "mandag": 0,
+    "monday": 0,
+    "tirsdag": 1,
+    "tysdag": 1,
+    "tuesday": 1,
+    "onsdag": 2,
+    "wednesday": 2,
+    "torsdag": 3,
+    "thursday": 3,
+    "fredag": 4,
+    "friday": 4,
+    "lordag": 5,
+    "lørdag": 5,
+    "laurdag": 5,
+    "saturday": 5,
+    "sondag": 6,
+    "søndag": 6,
+    "sundag": 6,
+    "sunday": 6,
+}
+
+WEEK_OF_MONTH = {
+    "first": 1,
+    "første": 1,
+    "second": 2,
+    "andre": 2,
+    "third": 3,
+    "tredje": 3,
+    "fourth": 4,
+    "fjerde": 4,
+    "last": -1,
+    "siste": -1,
+}
+
+
+class MunicipalityError(Exception):
+    """The municipality file is missing, unreadable or invalid; the message is one line for the operator."""
+
+
+def _weekday(value: Any) -> Any:
+    """Accept a weekday as a Norwegian or English name, or 0-6 (Monday is 0)."""
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key not in WEEKDAYS:
+            raise ValueError(f"ukjent ukedag «{value}» (bruk f.eks. fredag)")
+        return WEEKDAYS[key]
+    return value
+
+
+def _week(value: Any) -> Any:
+    """Accept the week of the month as first..fourth/last (or the Norwegian words), or 1-4 / -1."""
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key not in WEEK_OF_MONTH:
+            raise ValueError(f"ukjent uke «{value}» (bruk first, second, third, fourth eller last)")
+        return WEEK_OF_MONTH[key]
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Contact(_Model):
+    """A person or service staff can contact, with when to contact them."""
+
+    id: str
+    role: str
+    name: str
+    phone: str = ""
+    email: str = ""
+    when: str
+    keywords: tuple[str, ...] = ()
+    source: str
+
+
+class Routine(_Model):
+    """A routine, plan or form: what it is for, where it is, and when it was last reviewed."""
+
+    id: str
+    title: str
+    kind: Literal["rutine", "skjema", "plan", "veileder"] = "rutine"
+    url: str = ""
+    summary: str
+    keywords: tuple[str, ...] = ()
+    last_reviewed: dt.date
+    contacts: tuple[str, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("må være en nettadresse som begynner med https://")
+        return value
+
+
+class Schedule(_Model):
+    """When a series happens: a weekday in a given week of the month, or a list of explicit dates."""
+
+    weekday: Annotated[int | None, BeforeValidator(_weekday), Field(ge=0, le=6)] = None
+    week: Annotated[int | None, BeforeValidator(_week)] = None
+    months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = tuple(range(1, 13))
+    dates: tuple[dt.date, ...] = ()
+
+    @field_validator("week")
+    @classmethod
+    def _week_range(cls, value: int | None) -> int | None:
+        if value is not None and value not in (1, 2, 3, 4, -1):
+            raise ValueError("må være 1-4 eller last")
+        return value
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Schedule:
+        if self.dates and (self.weekday is not None or self.week is not None):
+            raise ValueError("bruk enten dates eller weekday/week, ikke begge")
+        if not self.dates and (self.weekday is None or self.week is None):
+            raise ValueError("trenger både weekday og week (f.eks. weekday: fredag, week: last) eller dates")
+        return self
+
+
+class Period(_Model):
+    """A named date range, e.g. a school holiday (both ends included)."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError("end er før start")
+        return self
+
+
+class MeetingSeries(_Model):
+    """A recurring meeting (breakfast meeting, koordineringsgruppe, ...) and its holiday rules."""
+
+    id: str
+    name: str
+    description: str = ""
+    start: dt.time
+    end: dt.time
+    location: str = ""
+    teams_url: str = ""
+    schedule: Schedule
+    skip_months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = ()
+    on_holiday: Literal["skip", "previous", "next"] = "skip"
+    avoid_school_holidays: bool = False
+    themes: dict[dt.date, str] = Field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+    source: str
+    channels: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _times(self) -> MeetingSeries:
+        if self.end <= self.start:
+            raise ValueError("end må være etter start")
+        return self
+
+
+class Municipality(_Model):
+    """The whole municipality file."""
+
+    name: str
+    timezone: str = "Europe/Oslo"
+    target_group: str = "barn og unge 10-24 år"
+    places: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...]
+    routines: tuple[Routine, ...]
+    meetings: tuple[MeetingSeries, ...] = ()
+    school_holidays: tuple[Period, ...] = ()
+    coordinators: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    flows: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"ukjent tidssone «{value}» (bruk f.eks. Europe/Oslo)") from None
+        return value
+
+    @field_validator("coordinators", "channels")
+    @classmethod
+    def _platform_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            platform, _, ident = value.partition(":")
+            if platform not in {"slack", "teams", "console"} or not ident:
+                raise ValueError(f"«{value}» må ha formen slack:ID, teams:ID eller console:ID")
+        return values
+
+    @model_validator(mode="after")
+    def _references(self) -> Municipality:
+        # Collect every cross-reference problem under the field that holds it, so the operator
+        # is told exactly which line of the file to fix.
+        routine_ids = [r.id for r in self.routines]
+        contact_ids = [c.id for c in self.contacts]
+        for label, ids in (
+            ("routines", routine_ids),
+            ("contacts", contact_ids),
+            ("meetings", [m.id for m in self.meetings]),
+        ):
+            seen: set[str] = set()
+            for index, ident in enumerate(ids):
+                if ident in seen:
+                    raise ValueError(f"{label}[{index}].id: «{ident}» er brukt mer enn én gang")
+                seen.add(ident)
+        for index, contact in enumerate(self.contacts):
+            if contact.source not in routine_ids:
+                raise ValueError(f"contacts[{index}].source: ingen rutine med id «{contact.source}»")
+        for index, routine in enumerate(self.routines):
+            for ref in routine.contacts:
+                if ref not in contact_ids:
+                    raise ValueError(f"routines[{index}].contacts: ingen kontakt med id «{ref}»")
+        for index, meeting in enumerate(self.meetings):
+            if meeting.source not in routine_ids:
+                raise ValueError(f"meetings[{index}].source: ingen rutine med id «{meeting.source}»")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The municipality's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def routine(self, routine_id: str) -> Routine:
+        """The routine with this id (ids are validated, so a missing one is a programming error)."""
+        return next(r for r in self.routines if r.id == routine_id)
+
+    def contact(self, contact_id: str) -> Contact | None:
+        """The contact with this id, or None."""
+        return next((c for c in self.contacts if c.id == contact_id), None)
+
+    def is_coordinator(self, user_id: str) -> bool:
+        """Whether this platform user id is a configured SLT coordinator."""
+        return user_id in self.coordinators
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """Render a pydantic error location as `contacts[1].phone`."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not part.startswith(("function-", "int", "str", "none")):
+            text += f".{part}" if text else part
+    return text or "(toppnivå)"
+
+
+_MESSAGES = {
+    "missing": "mangler (påkrevd felt)",
+    "extra_forbidden": "ukjent felt (skrivefeil?)",
+    "date_from_datetime_parsing": "må være en dato på formen ÅÅÅÅ-MM-DD",
+    "date_parsing": "må være en dato på formen ÅÅÅÅ-MM-DD",
+    "date_type": "må være en dato på formen ÅÅÅÅ-MM-DD",
+    "time_parsing": "må være et klokkeslett på formen TT:MM",
+    "time_type": "må være et klokkeslett på formen TT:MM",
+    "string_type": "må være tekst",
+    "int_type": "må være et heltall",
+    "int_parsing": "må være et heltall",
+    "tuple_type": "må være en liste",
+    "dict_type": "må være en tabell (nøkkel: verdi)",
+    "model_type": "må være en tabell (nøkkel: verdi)",
+    "literal_error": "ugyldig verdi",
+    "less_than_equal": "er for stor",
+    "greater_than_equal": "er for liten",
+}
+
+
+_FIELD_IN_MESSAGE = re.compile(r"^(?P<field>[a-z_]+\[\d+\]\.[a-z_]+): (?P<message>.*)$")
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    """One line naming the first bad field and what is wrong with it."""
+    first = error.errors()[0]
+    message = _MESSAGES.get(first["type"], "")
+    if first["type"] == "literal_error":
+        message = f"ugyldig verdi; lovlige verdier: {first.get('ctx', {}).get('expected', '')}"
+    if not message:
+        message = str(first["msg"]).removeprefix("Value error, ")
+    where = _location(tuple(first["loc"]))
+    # Cross-reference checks run on the whole model, so they put the field's path in the message.
+    located = _FIELD_IN_MESSAGE.match(message)
+    if located:
+        where = f"{where}.{located['field']}" if first["loc"] else located["field"]
+        message = located["message"]
+    return f"feil i kommunefilen {path}: {where}: {message}"
+
+
+def load_municipality(path: Path) -> Municipality:
+    """Read and validate a municipality file; raise MunicipalityError with one clear line if it is bad."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MunicipalityError(f"fant ikke kommunefilen {path} (sjekk SLT_CONFIG)") from None
+    except OSError as exc:
+        raise MunicipalityError(f"kan ikke lese kommunefilen {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (linje {mark.line + 1})" if mark is not None else ""
+        raise MunicipalityError(f"kommunefilen {path} er ikke gyldig YAML{where}") from None
+    if not isinstance(raw, dict):
+        raise MunicipalityError(f"feil i kommunefilen {path}: filen må være en YAML-tabell med name, contacts, ...")
+    try:
+        return Municipality.model_validate(raw)
+    except ValidationError as exc:
+        raise MunicipalityError(_describe(exc, path)) from None

@@ -1,0 +1,123 @@
+"""Maps command words, actions and free text to handlers; usable as a decorator or a plain call."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.catalog import t
+from bot.context import Context
+from bot.dialogs import CONTROL_ACTION, DIALOG_ACTION
+from bot.messages import Inbound, Reply
+from bot.text import fold, similarity
+
+Handler = Callable[[Inbound, Context], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command word (and its spellings) with its handler."""
+
+    words: tuple[str, ...]
+    handler: Handler
+    takes_text: bool
+    coordinators_only: bool
+
+
+def command_text(inbound: Inbound) -> str:
+    """What follows the command word, e.g. the topic in 'tema Skjermbruk'."""
+    parts = inbound.text.strip().split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+class Router:
+    """Routes an Inbound: actions by prefix, a dialog in progress first, then commands, then the fallback."""
+
+    def __init__(self) -> None:
+        self._commands: list[Command] = []
+        self._actions: dict[str, Handler] = {}
+        self._fallback: Handler | None = None
+
+    def command(
+        self, *words: str, takes_text: bool = False, coordinators_only: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler for command words; `takes_text` lets the words be followed by text."""
+
+        def register(handler: Handler) -> Handler:
+            folded = tuple(fold(word) for word in words)
+            self._commands.append(Command(folded, handler, takes_text, coordinators_only))
+            return handler
+
+        return register
+
+    def action(self, prefix: str) -> Callable[[Handler], Handler]:
+        """Register a handler for actions whose id starts with `prefix:` (buttons, selects, form submits)."""
+
+        def register(handler: Handler) -> Handler:
+            self._actions[prefix] = handler
+            return handler
+
+        return register
+
+    def fallback(self, handler: Handler) -> Handler:
+        """Register the handler for free text that is no command (the question answerer)."""
+        self._fallback = handler
+        return handler
+
+    @property
+    def command_words(self) -> list[str]:
+        """Every registered command word (folded), e.g. for the help text and manifests."""
+        return [word for command in self._commands for word in command.words]
+
+    def find_command(self, text: str) -> Command | None:
+        """The command a message starts with, tolerating a small typo in a one-word message."""
+        pieces = fold(text).strip(" .!?").split(maxsplit=1)
+        if not pieces:
+            return None
+        first, has_rest = pieces[0], len(pieces) > 1
+        for command in self._commands:
+            if first in command.words and (command.takes_text or not has_rest):
+                return command
+        if has_rest:
+            return None
+        scored = [(similarity(first, word), command) for command in self._commands for word in command.words]
+        best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+        return best[1] if best[0] >= 0.84 else None
+
+    async def dispatch(self, inbound: Inbound, ctx: Context) -> list[Reply]:
+        """Decide what the bot answers to one Inbound. Never returns an empty list for a message."""
+        if inbound.action:
+            return await self._dispatch_action(inbound, ctx)
+        text = inbound.text.strip()
+        if not text:
+            return [Reply.text(t("router.empty"))]
+        folded = fold(text).strip(" .!?")
+        if await ctx.dialogs.active(inbound):
+            command = self.find_command(text)
+            # 'hjelp' mid-dialog explains the controls instead of answering the question.
+            if command is not None and "hjelp" in command.words:
+                return [Reply.text(t("dialog.help"), ephemeral=True), *await ctx.dialogs.current(inbound)]
+            return await ctx.dialogs.handle(inbound) or []
+        flow = ctx.dialogs.flow_for_word(folded)
+        if flow is not None:
+            return await ctx.dialogs.start(inbound, flow.id)
+        if folded in ("avbryt", "tilbake"):
+            return [Reply.text(t("router.nothing_to_cancel"), ephemeral=True)]
+        command = self.find_command(text)
+        if command is not None:
+            if command.coordinators_only and not ctx.municipality.is_coordinator(inbound.user_id):
+                return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
+            return await command.handler(inbound, ctx)
+        if self._fallback is None:
+            return [Reply.text(t("router.unknown"))]
+        return await self._fallback(inbound, ctx)
+
+    async def _dispatch_action(self, inbound: Inbound, ctx: Context) -> list[Reply]:
+        assert inbound.action is not None
+        prefix = inbound.action.split(":", 1)[0]
+        if prefix in (DIALOG_ACTION, CONTROL_ACTION):
+            return await ctx.dialogs.handle(inbound) or [Reply.text(t("dialog.gone"), ephemeral=True)]
+        handler = self._actions.get(prefix)
+        if handler is None:
+            return [Reply.text(t("router.unknown_action"), ephemeral=True)]
+        return await handler(inbound, ctx)

@@ -1,0 +1,80 @@
+"""Norwegian text folding and fuzzy word matching, so 'Møteplan', 'moeteplan' and 'moteplan' are one word."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+# Nynorsk and common colloquial forms folded onto the bokmål word the bot's keywords use.
+SYNONYMS = {
+    "kven": "hvem",
+    "kva": "hva",
+    "kvar": "hvor",
+    "kor": "hvor",
+    "korleis": "hvordan",
+    "koss": "hvordan",
+    "eg": "jeg",
+    "ikkje": "ikke",
+    "kjem": "kommer",
+    "kontaktar": "kontakter",
+    "rutinar": "rutiner",
+    "bekymra": "bekymret",
+    "uroa": "bekymret",
+    "uroleg": "bekymret",
+    "finn": "finner",
+    "motet": "mote",
+    "skjemaet": "skjema",
+    "eleven": "elev",
+    "elevar": "elever",
+    "ungdomen": "ungdom",
+    "ungdommen": "ungdom",
+}
+
+_FOLD = str.maketrans({"æ": "e", "ø": "o", "å": "a", "ä": "e", "ö": "o"})
+_DIGRAPHS = (("aa", "a"), ("ae", "e"), ("oe", "o"))
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and fold æ/ø/å and their ae/oe/aa spellings to plain letters."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    for digraph, letter in _DIGRAPHS:
+        text = text.replace(digraph, letter)
+    return text
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, with nynorsk forms mapped to bokmål; hyphenated words also split."""
+    result: list[str] = []
+    for word in _WORD.findall(fold(text)):
+        result.append(SYNONYMS.get(word, word))
+        if "-" in word:
+            result.extend(SYNONYMS.get(part, part) for part in word.split("-") if part)
+    return result
+
+
+def similarity(word: str, keyword: str) -> float:
+    """How well a typed word matches a keyword (both folded): 1.0 exact, down to 0.0.
+
+    Short words must match exactly (a typo in a three-letter word is another word); longer ones tolerate a
+    typo or two, and a word that starts with the keyword (a compound or inflected form) counts nearly fully.
+    """
+    if word == keyword:
+        return 1.0
+    if len(keyword) < 4 or len(word) < 4:
+        return 0.0
+    if len(keyword) >= 5 and word.startswith(keyword):
+        return 0.9
+    ratio = SequenceMatcher(None, word, keyword).ratio()
+    return ratio if ratio >= 0.84 else 0.0
+
+
+def best_similarity(typed: list[str], keyword: str) -> float:
+    """How well any of the typed words matches one keyword; a multi-word keyword needs all its words."""
+    parts = words(keyword)
+    if not parts:
+        return 0.0
+    scores = [max((similarity(word, part) for word in typed), default=0.0) for part in parts]
+    return min(scores)

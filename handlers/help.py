@@ -1,0 +1,34 @@
+"""`hjelp`: what the bot can do, and the fallback when a question has no answer."""
+
+from __future__ import annotations
+
+from bot.catalog import t
+from bot.context import Context
+from bot.messages import Facts, Inbound, Part, Reply, Text
+from bot.parts import contact_card
+
+
+async def show_help(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """List what the bot can do (coordinators also see their commands)."""
+    items = [
+        (t("help.cmd.kontakter"), t("help.desc.kontakter")),
+        (t("help.cmd.rutiner"), t("help.desc.rutiner")),
+        (t("help.cmd.moteplan"), t("help.desc.moteplan")),
+    ]
+    items += [(flow.commands[0], flow.title) for flow in ctx.dialogs.flows.values() if flow.commands]
+    items.append((t("help.cmd.avbryt"), t("help.desc.avbryt")))
+    parts: list[Part] = [
+        Text(t("help.intro", municipality=ctx.municipality.name)),
+        Facts(title=t("help.commands_title"), items=tuple(items)),
+        Text(t("help.questions")),
+    ]
+    return [Reply(parts=tuple(parts))]
+
+
+def not_found(ctx: Context) -> Reply:
+    """The friendly answer when a question matched nothing: what to try, and whom to ask."""
+    parts: list[Part] = [Text(t("fallback.intro")), Text(t("fallback.examples"))]
+    coordinator = ctx.municipality.contact("slt-koordinator") or ctx.municipality.contacts[0]
+    parts.append(Text(t("fallback.ask_person")))
+    parts.append(contact_card(coordinator))
+    return Reply(parts=tuple(parts))

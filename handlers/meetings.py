@@ -1,0 +1,70 @@
+"""`møteplan`: the next occurrences of each meeting series, and the next meeting as an answer to a question."""
+
+from __future__ import annotations
+
+from bot.catalog import t
+from bot.context import Context
+from bot.messages import Facts, Inbound, Link, Part, Reply, Text
+from bot.municipality import MeetingSeries, Municipality
+from bot.parts import norwegian_date, source_line
+from handlers.schedule import Occurrence, upcoming
+
+SHOWN_PER_SERIES = 3
+
+
+def describe(occurrence: Occurrence, municipality: Municipality) -> str:
+    """'fredag 18. desember 2026 kl. 08:00-09:00 (flyttet fra 25. desember: første juledag)'."""
+    series = occurrence.series
+    text = t(
+        "meetings.when",
+        date=norwegian_date(occurrence.day, weekday=True),
+        start=series.start.strftime("%H:%M"),
+        end=series.end.strftime("%H:%M"),
+    )
+    if occurrence.moved:
+        text += " " + t("meetings.moved", date=norwegian_date(occurrence.rule_date), reason=occurrence.reason.lower())
+    if occurrence.theme:
+        text += " " + t("meetings.theme", theme=occurrence.theme)
+    return text
+
+
+async def meeting_plan(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """The next few occurrences of every series, with place, link and source."""
+    municipality = ctx.municipality
+    parts: list[Part] = [Text(t("meetings.intro", municipality=municipality.name))]
+    sources: list[str] = []
+    for series in municipality.meetings:
+        coming = upcoming(municipality, series, ctx.clock(), SHOWN_PER_SERIES)
+        items = [
+            (t("meetings.next" if i == 0 else "meetings.then"), describe(o, municipality)) for i, o in enumerate(coming)
+        ]
+        if not items:
+            items = [(t("meetings.next"), t("meetings.none_planned"))]
+        if series.location:
+            items.append((t("meetings.where"), series.location))
+        parts.append(Facts(title=series.name, items=tuple(items)))
+        if series.teams_url:
+            parts.append(Link(title=t("meetings.teams_link", name=series.name), url=series.teams_url))
+        sources.append(series.source)
+    parts += [source_line(municipality.routine(s)) for s in dict.fromkeys(sources)]
+    return [Reply(parts=tuple(parts))]
+
+
+def next_meeting_answer(ctx: Context, series: MeetingSeries) -> Reply:
+    """The answer to 'when is the next ...?': date and time, place, link, description and source."""
+    municipality = ctx.municipality
+    coming = upcoming(municipality, series, ctx.clock(), 2)
+    if not coming:
+        parts: list[Part] = [Text(t("meetings.next_none", name=series.name))]
+    else:
+        parts = [Text(t("meetings.next_is", name=series.name, when=describe(coming[0], municipality)))]
+        if len(coming) > 1:
+            parts.append(Text(t("meetings.after_that", when=describe(coming[1], municipality))))
+    if series.location:
+        parts.append(Text(t("meetings.where_is", where=series.location)))
+    if series.teams_url:
+        parts.append(Link(title=t("meetings.teams_link", name=series.name), url=series.teams_url))
+    if series.description:
+        parts.append(Text(series.description))
+    parts.append(source_line(municipality.routine(series.source)))
+    return Reply(parts=tuple(parts))

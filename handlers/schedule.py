@@ -1,0 +1,126 @@
+"""When meetings happen: each series' dates by its rule, moved or skipped for public and school holidays."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+import holidays
+
+from bot.municipality import MeetingSeries, Municipality
+
+# How far a meeting may be moved to find a working day before it is skipped instead.
+MAX_MOVE_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One meeting of a series on one day; `rule_date` is where the rule put it before any move."""
+
+    series: MeetingSeries
+    day: dt.date
+    rule_date: dt.date
+    status: Literal["planned", "skipped"]
+    reason: str = ""
+    theme: str = ""
+
+    @property
+    def moved(self) -> bool:
+        """Whether a holiday moved this meeting off its rule date."""
+        return self.status == "planned" and self.day != self.rule_date
+
+    def starts_at(self, municipality: Municipality) -> dt.datetime:
+        """The start as an aware datetime in the municipality's time zone."""
+        return dt.datetime.combine(self.day, self.series.start, tzinfo=municipality.tz)
+
+    def ends_at(self, municipality: Municipality) -> dt.datetime:
+        """The end as an aware datetime in the municipality's time zone."""
+        return dt.datetime.combine(self.day, self.series.end, tzinfo=municipality.tz)
+
+
+@cache
+def _public_holidays(year: int) -> dict[dt.date, str]:
+    return {day: str(name) for day, name in holidays.country_holidays("NO", years=year, language="no").items()}
+
+
+def closed_reason(municipality: Municipality, series: MeetingSeries, day: dt.date) -> str:
+    """Why no meeting of this series can be held on `day` (weekend, public or school holiday), or ''."""
+    holiday = _public_holidays(day.year).get(day)
+    if holiday:
+        return holiday
+    if day.weekday() >= 5:
+        return "helg"
+    if series.avoid_school_holidays:
+        for period in municipality.school_holidays:
+            if period.start <= day <= period.end:
+                return period.name.lower()
+    return ""
+
+
+def rule_date(series: MeetingSeries, year: int, month: int) -> dt.date | None:
+    """The date a weekday rule gives in one month (e.g. the last Friday), or None if the month has none."""
+    weekday, week = series.schedule.weekday, series.schedule.week
+    if weekday is None or week is None:
+        return None
+    days = [
+        day
+        for day in calendar.Calendar().itermonthdates(year, month)
+        if day.month == month and day.weekday() == weekday
+    ]
+    if week == -1:
+        return days[-1]
+    return days[week - 1] if week <= len(days) else None
+
+
+def _place(municipality: Municipality, series: MeetingSeries, day: dt.date) -> Occurrence:
+    """Apply the series' holiday rule to one rule date."""
+    reason = closed_reason(municipality, series, day)
+    theme = series.themes.get(day, "")
+    if not reason or series.schedule.dates:
+        # Explicit dates were chosen by people, so they are kept as written.
+        return Occurrence(series, day, day, "planned", theme=theme)
+    if series.on_holiday != "skip":
+        step = dt.timedelta(days=-1 if series.on_holiday == "previous" else 1)
+        candidate = day
+        for _ in range(MAX_MOVE_DAYS):
+            candidate += step
+            if not closed_reason(municipality, series, candidate):
+                return Occurrence(series, candidate, day, "planned", reason=reason, theme=theme)
+    return Occurrence(series, day, day, "skipped", reason=reason, theme=theme)
+
+
+def occurrences(municipality: Municipality, series: MeetingSeries, start: dt.date, end: dt.date) -> list[Occurrence]:
+    """Every occurrence of a series whose rule date lies in [start, end], skipped ones included, by date."""
+    found: list[Occurrence] = []
+    if series.schedule.dates:
+        found = [_place(municipality, series, d) for d in series.schedule.dates if start <= d <= end]
+    else:
+        year, month = start.year, start.month
+        while (year, month) <= (end.year, end.month):
+            day = rule_date(series, year, month)
+            if day is not None and start <= day <= end and month in series.schedule.months:
+                if month in series.skip_months:
+                    found.append(Occurrence(series, day, day, "skipped", reason="ingen møte denne måneden"))
+                else:
+                    found.append(_place(municipality, series, day))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return sorted(found, key=lambda o: o.day)
+
+
+def upcoming(
+    municipality: Municipality, series: MeetingSeries, now: dt.datetime, count: int, horizon_days: int = 400
+) -> list[Occurrence]:
+    """The next `count` planned occurrences of a series that have not ended yet at `now`."""
+    local_now = now.astimezone(municipality.tz)
+    # Start a little early: a meeting moved forward from next month's rule date still counts.
+    window = occurrences(
+        municipality,
+        series,
+        local_now.date() - dt.timedelta(days=MAX_MOVE_DAYS),
+        local_now.date() + dt.timedelta(days=horizon_days),
+    )
+    planned = [o for o in window if o.status == "planned" and o.ends_at(municipality) > local_now]
+    return planned[:count]

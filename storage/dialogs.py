@@ -1,0 +1,52 @@
+"""Storage for guided dialogs in progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import DialogState
+
+
+async def get_dialog(session: AsyncSession, *, key: str) -> DialogState | None:
+    """The dialog in progress under this key, or None."""
+    return await session.get(DialogState, key)
+
+
+async def save_dialog(
+    session: AsyncSession,
+    *,
+    key: str,
+    flow: str,
+    step: str,
+    history: list[str],
+    answers: dict[str, Any],
+    now: dt.datetime,
+) -> DialogState:
+    """Create or update the dialog under this key with its current step, path and answers."""
+    state = await session.get(DialogState, key)
+    if state is None or state.flow != flow:
+        if state is not None:
+            await session.delete(state)
+            await session.flush()
+        state = DialogState(key=key, flow=flow, step=step, history=[], answers={}, started_at=now, updated_at=now)
+    # Fresh containers so SQLAlchemy sees the JSON columns change.
+    state.step, state.history, state.answers, state.updated_at = step, list(history), dict(answers), now
+    session.add(state)
+    return state
+
+
+async def delete_dialog(session: AsyncSession, *, key: str) -> bool:
+    """End the dialog under this key; True if there was one."""
+    result = await session.execute(delete(DialogState).where(col(DialogState.key) == key))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def delete_stale_dialogs(session: AsyncSession, *, idle_since: dt.datetime) -> int:
+    """Delete dialogs untouched since `idle_since`; returns how many."""
+    result = await session.execute(delete(DialogState).where(col(DialogState.updated_at) < idle_since))
+    return int(getattr(result, "rowcount", 0))
