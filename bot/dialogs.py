@@ -42,7 +42,7 @@ class FlowChoice(_Model):
 
     label: str
     value: str
-    next: str
+    next: str | None = None
 
 
 class FlowStep(_Model):
@@ -73,7 +73,7 @@ class Flow(_Model):
 
     def targets(self, step: FlowStep) -> list[str]:
         """The steps a step can lead to."""
-        found = [choice.next for choice in step.choices]
+        found = [choice.next for choice in step.choices if choice.next]
         return [*found, step.next] if step.next else found
 
 
@@ -116,6 +116,10 @@ def flow_problems(flow: Flow, municipality: Municipality) -> list[str]:
                 problems.append(f"{where}: to svaralternativer har samme value")
             if step.kind == "multi" and not step.next:
                 problems.append(f"{where}: et flervalgssteg trenger next")
+            if step.kind == "multi" and any(c.next for c in step.choices):
+                problems.append(f"{where}: svaralternativene i et flervalgssteg kan ikke ha next")
+            if step.kind == "choice" and any(not c.next for c in step.choices):
+                problems.append(f"{where}: hvert svaralternativ trenger next")
         for target in flow.targets(step):
             if target not in flow.steps:
                 problems.append(f"{where}: går til steget «{target}», som ikke finnes")
@@ -262,7 +266,7 @@ class DialogEngine:
             return [Reply.text(hint, ephemeral=True), self._ask(flow, state.step, bool(state.history))]
         answers = {**state.answers, _answer_key(step, state.step): answer}
         target = step.next if step.kind == "multi" else next(c.next for c in step.choices if c.value == answer)
-        assert target is not None  # validated: multi steps have next
+        assert target is not None  # validated: every branch names its next step
         history = [*state.history, state.step]
         if flow.steps[target].kind == "end":
             return await self._finish(session, inbound, flow, target, answers, state.key)
@@ -323,6 +327,8 @@ class DialogEngine:
         parts: list[Part] = [Text(f"*{step.ask}*")]
         if step.why:
             parts.append(Text(t("dialog.why", why=step.why)))
+        # Contacts and forms come before the choices, so the choices end the message and read as one list.
+        parts += self._references(step)
         parts.append(
             Choices(
                 action=f"{DIALOG_ACTION}:{flow.id}:{step_id}",
@@ -331,7 +337,6 @@ class DialogEngine:
                 prompt=t("dialog.pick_many") if step.kind == "multi" else "",
             )
         )
-        parts += self._references(step)
         controls = [Choice(t("dialog.back_label"), BACK)] if has_history else []
         controls.append(Choice(t("dialog.cancel_label"), CANCEL))
         parts.append(Choices(action=f"{CONTROL_ACTION}:{flow.id}:{step_id}", options=tuple(controls)))

@@ -92,7 +92,8 @@ class Database:
                     await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
                 await connection.run_sync(_upgrade_to_head)
         except (SQLAlchemyError, OSError) as exc:
-            raise DatabaseUnavailable(f"could not migrate the database: {exc.__class__.__name__}: {exc}") from exc
+            cause = getattr(exc, "orig", None) or exc.__cause__ or exc
+            raise DatabaseUnavailable(f"får ikke kontakt med databasen ({type(cause).__name__}: {cause})") from exc
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query."""

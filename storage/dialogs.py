@@ -42,11 +42,11 @@ async def save_dialog(
 
 async def delete_dialog(session: AsyncSession, *, key: str) -> bool:
     """End the dialog under this key; True if there was one."""
-    result = await session.execute(delete(DialogState).where(col(DialogState.key) == key))
+    result = await session.exec(delete(DialogState).where(col(DialogState.key) == key))
     return bool(getattr(result, "rowcount", 0))
 
 
 async def delete_stale_dialogs(session: AsyncSession, *, idle_since: dt.datetime) -> int:
     """Delete dialogs untouched since `idle_since`; returns how many."""
-    result = await session.execute(delete(DialogState).where(col(DialogState.updated_at) < idle_since))
+    result = await session.exec(delete(DialogState).where(col(DialogState.updated_at) < idle_since))
     return int(getattr(result, "rowcount", 0))

@@ -1,0 +1,171 @@
+"""The slt-bot command as a user runs it: piped chat, a bad municipality file, kill-and-resume, serve + /healthz."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.config import BUNDLED_MUNICIPALITY
+
+SLT_BOT = [sys.executable, "-m", "bot"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], tmp_path: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("SLT_CONFIG", "DATABASE_URL")}
+    environ.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(ROOT), **env})
+    return subprocess.run([*SLT_BOT, *args], input=stdin, capture_output=True, text=True, cwd=tmp_path,
+                          env=environ, timeout=60)  # fmt: skip
+
+
+def test_piped_chat_answers_every_line_and_exits(tmp_path: Path) -> None:
+    result = run(["chat"], tmp_path, stdin="kontakter\nhvem er politikontakt?\nmøteplan\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.index("Kontakter i SLT-arbeidet") < out.index("Ola Testrud") < out.index("Møteplan for SLT-arbeidet")
+    assert out.count("Ola Testrud") == 2  # in the list, and as the answer to the question
+    assert "SLT-frokostmøte" in out
+    assert result.stderr == ""
+
+
+def test_default_database_is_sqlite_in_the_working_directory(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k not in ("SLT_CONFIG", "DATABASE_URL")}
+    environ["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run([*SLT_BOT, "chat"], input="hjelp\n", capture_output=True, text=True, cwd=tmp_path,
+                            env=environ, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "slt-bot.db").exists()
+
+
+def test_chat_user_option_makes_a_coordinator(tmp_path: Path) -> None:
+    # Dialog state is per user: the coordinator's dialog is not the staff member's.
+    run(["chat", "--user", "koordinator"], tmp_path, stdin="bekymring\n")
+    other = run(["chat"], tmp_path, stdin="")
+    assert "påbegynt veiledning" not in other.stdout
+    same = run(["chat", "--user", "koordinator"], tmp_path, stdin="")
+    assert "påbegynt veiledning" in same.stdout
+
+
+@pytest.mark.parametrize(
+    "edit,field",
+    [
+        (lambda s: s.replace("    role: Politikontakt\n", ""), "contacts[1].role: mangler"),
+        (lambda s: s.replace("last_reviewed: 2026-08-15", "last_reviewed: i fjor", 1), "routines[1].last_reviewed"),
+        (lambda s: s.replace("weekday: fredag", "weekday: fridag"), "ukjent ukedag «fridag»"),
+        (lambda s: s.replace("timezone: Europe/Oslo", "timezone: Europe/Bergen"), "timezone: ukjent tidssone"),
+        (lambda s: s.replace("source: kontaktinformasjon", "source: finnes-ikke", 1),
+         "contacts[0].source: ingen rutine med id «finnes-ikke»"),
+        (lambda s: s.replace("    when: Akutte", "    naar: x\n    when: Akutte"), "contacts[3].naar: ukjent felt"),
+        (lambda s: s.replace("on_holiday: previous", "on_holiday: kanskje"), "meetings[0].on_holiday: ugyldig verdi"),
+        (lambda s: s + "\n  - : [\n", "er ikke gyldig YAML"),
+    ],
+)  # fmt: skip
+def test_bad_municipality_file_gives_one_clear_line(tmp_path: Path, edit, field: str) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "kommune.yaml"
+    bad.write_text(edit(BUNDLED_MUNICIPALITY.read_text(encoding="utf-8")), encoding="utf-8")
+    result = run(["chat"], tmp_path, stdin="hjelp\n", SLT_CONFIG=str(bad))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("slt-bot: ") and field in lines[0]
+    assert result.stdout == ""
+
+
+def test_missing_municipality_file(tmp_path: Path) -> None:
+    result = run(["chat"], tmp_path, SLT_CONFIG=str(tmp_path / "nei.yaml"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"slt-bot: fant ikke kommunefilen {tmp_path / 'nei.yaml'} (sjekk SLT_CONFIG)"
+
+
+def test_bad_database_url(tmp_path: Path) -> None:
+    result = run(["db", "upgrade"], tmp_path, DATABASE_URL="mysql://x/y")
+    assert result.returncode == 1
+    assert "unsupported database URL scheme 'mysql'" in result.stderr
+
+
+def test_db_upgrade(tmp_path: Path) -> None:
+    result = run(["db", "upgrade"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "databasen er oppdatert" in result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["chat"], ["serve"], ["db"]])
+def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
+    result = run([*command, "--help"], tmp_path)
+    assert result.returncode == 0 and "usage: slt-bot" in result.stdout
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, timeout: float = 30) -> str:
+    assert process.stdout is not None
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        assert time.monotonic() < deadline, f"never saw {marker!r}; got {seen!r}"
+        line = process.stdout.readline()
+        assert line, f"process ended before {marker!r}; got {seen!r}"
+        seen += line
+    return seen
+
+
+def test_a_killed_dialog_resumes_in_a_new_process(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k not in ("SLT_CONFIG",)}
+    environ.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'kill.db'}", "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen([*SLT_BOT, "chat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                               cwd=tmp_path, env=environ)  # fmt: skip
+    assert process.stdin is not None
+    process.stdin.write("bekymring\nnei\n")
+    process.stdin.flush()
+    _read_until(process, "kan den fortsatt")  # the avvergeplikt question: the first answer is stored
+    process.send_signal(signal.SIGKILL)  # no clean shutdown
+    process.wait(timeout=10)
+
+    resumed = run(["chat"], tmp_path, stdin="nei\n", DATABASE_URL=f"sqlite:///{tmp_path / 'kill.db'}")
+    assert resumed.returncode == 0, resumed.stderr
+    out = resumed.stdout
+    assert "Du har en påbegynt veiledning: Bekymring for barn eller unge" in out
+    assert out.index("kan den fortsatt") < out.index("menneskehandel")  # shown again, then answered
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_answers_healthz(tmp_path: Path) -> None:
+    port = _free_port()
+    environ = {k: v for k, v in os.environ.items() if k not in ("SLT_CONFIG",)}
+    environ.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen([*SLT_BOT, "serve", "--port", str(port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=environ)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    body = json.loads(response.read())
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.2)
+        assert body == {"status": "ok", "municipality": "Eksempel kommune"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+    assert process.returncode == 0
+
+
+def test_installed_console_script_exists() -> None:
+    assert shutil.which("slt-bot") or (Path(sys.executable).parent / "slt-bot").exists()

@@ -1,0 +1,107 @@
+"""Storage on SQLite and PostgreSQL: migrations from empty to head, dialog state, WAL, an unreachable database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from storage import dialogs
+from storage.db import Database, DatabaseUnavailable, alembic_config, async_url
+
+NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+async def test_migrations_take_an_empty_database_to_head(any_database_url: str) -> None:
+    db = Database(any_database_url)
+    try:
+        await db.upgrade()
+        await db.upgrade()  # a second start is a no-op
+        async with db.engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+            version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+        assert {"dialog_state", "alembic_version"} <= tables
+        assert version == head_revision()
+    finally:
+        await db.close()
+
+
+async def test_dialog_state_round_trip(any_database_url: str) -> None:
+    db = Database(any_database_url)
+    await db.upgrade()
+    try:
+        async with db.session() as session:
+            await dialogs.save_dialog(session, key="c|u", flow="bekymring", step="gjelder",
+                                      history=["akutt"], answers={"acute": "nei", "categories": ["vold"]},
+                                      now=NOW)  # fmt: skip
+        async with db.session() as session:
+            state = await dialogs.get_dialog(session, key="c|u")
+            assert state is not None
+            assert (state.step, state.history, state.answers) == (
+                "gjelder", ["akutt"], {"acute": "nei", "categories": ["vold"]})  # fmt: skip
+            assert state.updated_at == NOW and state.updated_at.tzinfo is not None
+        async with db.session() as session:
+            await dialogs.save_dialog(session, key="c|u", flow="bekymring", step="arena_individ",
+                                      history=["akutt", "gjelder"], answers={"subject": "individual"},
+                                      now=NOW + dt.timedelta(minutes=1))  # fmt: skip
+        async with db.session() as session:
+            state = await dialogs.get_dialog(session, key="c|u")
+            assert state is not None and state.step == "arena_individ" and state.started_at == NOW
+            assert await dialogs.delete_stale_dialogs(session, idle_since=NOW) == 0
+            assert await dialogs.delete_dialog(session, key="c|u")
+            assert not await dialogs.delete_dialog(session, key="c|u")
+    finally:
+        await db.close()
+
+
+async def test_a_failed_transaction_leaves_nothing_half_written(any_database_url: str) -> None:
+    db = Database(any_database_url)
+    await db.upgrade()
+    try:
+        try:
+            async with db.session() as session:
+                await dialogs.save_dialog(session, key="k", flow="f", step="s", history=[], answers={}, now=NOW)
+                raise RuntimeError("the handler failed after writing")
+        except RuntimeError:
+            pass
+        async with db.session() as session:
+            assert await dialogs.get_dialog(session, key="k") is None
+    finally:
+        await db.close()
+
+
+async def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'wal.db'}")
+    try:
+        async with db.engine.connect() as connection:
+            assert (await connection.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+            assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar_one() == 5000
+    finally:
+        await db.close()
+
+
+async def test_unreachable_database_is_reported_not_crashed() -> None:
+    db = Database("postgresql://nobody@127.0.0.1:1/none")
+    try:
+        assert not await db.ping()
+        try:
+            await db.upgrade()
+        except DatabaseUnavailable as exc:
+            assert str(exc).startswith("får ikke kontakt med databasen (")
+        else:
+            raise AssertionError("upgrade should fail")
+    finally:
+        await db.close()
+
+
+def test_database_urls_get_async_drivers() -> None:
+    assert async_url("sqlite:///slt-bot.db") == "sqlite+aiosqlite:///slt-bot.db"
+    assert async_url("postgresql://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
+    assert async_url("postgres://h/db") == "postgresql+asyncpg://h/db"
