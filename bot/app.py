@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ log = logging.getLogger(__name__)
 
 FLOWS_DIR = Path(__file__).resolve().parent / "data" / "flows"
 DIALOG_TIMEOUT = dt.timedelta(hours=24)
+DIALOG_SWEEP_SECONDS = 3600
 
 
 def utc_now() -> dt.datetime:
@@ -115,12 +119,27 @@ def build_web_app(bot: Bot) -> web.Application:
 
     app.router.add_get("/healthz", healthz)
 
-    async def on_startup(_app: web.Application) -> None:
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await bot.start()
-
-    async def on_cleanup(_app: web.Application) -> None:
+        sweeper = asyncio.create_task(_expire_dialogs_periodically(bot))
+        yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
         await bot.close()
 
-    app.on_startup.append(on_startup)
-    app.on_cleanup.append(on_cleanup)
+    app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def _expire_dialogs_periodically(bot: Bot) -> None:
+    """Abandoned dialogs hold what a worried user answered: delete them even if the user never returns."""
+    while True:
+        await asyncio.sleep(DIALOG_SWEEP_SECONDS)
+        try:
+            expired = await bot.context.dialogs.expire()
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("could not expire abandoned dialogs: %s", type(exc).__name__)
+            continue
+        if expired:
+            log.info("expired %d abandoned dialogs", expired)

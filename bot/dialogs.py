@@ -251,16 +251,7 @@ class DialogEngine:
             history = list(state.history)
             previous = history.pop()
             answers = {k: v for k, v in state.answers.items() if k != _answer_key(flow.steps[previous], previous)}
-            await store.save_dialog(
-                session,
-                key=state.key,
-                flow=flow.id,
-                step=previous,
-                history=history,
-                answers=answers,
-                now=self.clock(),
-            )
-            return [self._ask(flow, previous, bool(history))]
+            return await self._move(session, state, flow, previous, history, answers)
         if answer is None:
             hint = t("dialog.not_understood_multi" if step.kind == "multi" else "dialog.not_understood")
             return [Reply.text(hint, ephemeral=True), self._ask(flow, state.step, bool(state.history))]
@@ -270,16 +261,22 @@ class DialogEngine:
         history = [*state.history, state.step]
         if flow.steps[target].kind == "end":
             return await self._finish(session, inbound, flow, target, answers, state.key)
+        return await self._move(session, state, flow, target, history, answers)
+
+    async def _move(
+        self,
+        session: AsyncSession,
+        state: DialogState,
+        flow: Flow,
+        step: str,
+        history: list[str],
+        answers: dict[str, Any],
+    ) -> list[Reply]:
+        """Save the user's new place in the flow and ask the question there."""
         await store.save_dialog(
-            session,
-            key=state.key,
-            flow=flow.id,
-            step=target,
-            history=history,
-            answers=answers,
-            now=self.clock(),
+            session, key=state.key, flow=flow.id, step=step, history=history, answers=answers, now=self.clock()
         )
-        return [self._ask(flow, target, True)]
+        return [self._ask(flow, step, bool(history))]
 
     def _interpret(self, inbound: Inbound, flow: Flow, state: DialogState) -> tuple[str | None, Any]:
         """Turn a button press or typed text into (control, answer); answer None means not understood."""

@@ -23,3 +23,25 @@ async def test_healthz_reports_a_database_that_is_down(bot: Bot, monkeypatch) ->
         response = await client.get("/healthz")
         assert response.status == 503
         assert await response.json() == {"status": "error", "database": "unavailable"}
+
+
+async def test_the_server_sweeps_abandoned_dialogs(bot: Bot, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    import bot.app as app_module
+    from bot.messages import Inbound
+
+    monkeypatch.setattr(app_module, "DIALOG_SWEEP_SECONDS", 0.05)
+    user = Inbound("console", "console:a", "console:a", text="bekymring")
+    await bot.handle(user)
+    async with TestClient(TestServer(build_web_app(bot))):
+        clock.advance(hours=25)
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            async with bot.db.session() as session:
+                from storage.dialogs import get_dialog
+
+                if await get_dialog(session, key=user.dialog_key) is None:
+                    break
+        else:
+            raise AssertionError("the abandoned dialog was never swept")
