@@ -26,6 +26,18 @@ POSTGRES_URL = os.environ.get("SLT_TEST_POSTGRES_URL", "postgresql://postgres@12
 SUITE_BACKEND = os.environ.get("SLT_TEST_DATABASE", "sqlite")
 
 
+# Lines that tests want printed at the end of the run (e.g. the personal-data screen's recall and precision).
+REPORT: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what tests measured, so it shows in every run's output."""
+    if REPORT:
+        terminalreporter.section("measurements")
+        for line in REPORT:
+            terminalreporter.write_line(line)
+
+
 class FrozenClock:
     """A clock the test moves by hand."""
 

@@ -1,0 +1,110 @@
+"""The personal-data screen: recall and precision on the labelled corpus, and the cases that matter most."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import BUNDLED_MUNICIPALITY
+from bot.municipality import load_municipality
+from handlers.topics import screen_for
+from tests.conftest import REPORT
+
+CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "screen_corpus.yaml").read_text(encoding="utf-8"))
+SCREEN = screen_for(load_municipality(BUNDLED_MUNICIPALITY))
+
+
+def test_the_corpus_is_big_and_balanced_enough() -> None:
+    assert len(CORPUS) >= 150
+    assert sum(1 for entry in CORPUS if entry["pii"]) >= 60
+    assert sum(1 for entry in CORPUS if not entry["pii"]) >= 60
+
+
+def test_recall_and_precision_on_the_labelled_corpus() -> None:
+    items = caught = 0
+    clean = flagged_clean = 0
+    findings = true_findings = 0
+    misses, false_alarms = [], []
+    for entry in CORPUS:
+        text, labelled = entry["text"], entry["pii"]
+        result = SCREEN(text)
+        covered = {i for f in result.findings for i in range(f.start, f.end)}
+        spans = [(text.index(p), text.index(p) + len(p)) for p in labelled]
+        for finding in result.findings:
+            findings += 1
+            true_findings += any(finding.start < end and start < finding.end for start, end in spans)
+        if not labelled:
+            clean += 1
+            if result.findings:
+                flagged_clean += 1
+                false_alarms.append(f"{text!r} -> {result.redacted!r}")
+        for (start, end), pii in zip(spans, labelled, strict=True):
+            items += 1
+            if set(range(start, end)) <= covered:
+                caught += 1
+            else:
+                misses.append(f"{pii!r} in {text!r}")
+    recall, precision = caught / items, true_findings / findings
+    REPORT.append(
+        f"personal-data screen on {len(CORPUS)} labelled sentences: recall {recall:.1%} ({caught}/{items} items), "
+        f"precision {precision:.1%} ({true_findings}/{findings} findings), "
+        f"clean suggestions flagged {flagged_clean}/{clean} ({flagged_clean / clean:.1%})"
+    )
+    assert recall >= 0.98, misses
+    assert flagged_clean / clean <= 1 / 20, false_alarms
+
+
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("fnr 01019012345", "fødselsnummer"),
+        ("D-nummer 41019012345", "fødselsnummer"),
+        ("nytt nummer 311299 99999 fra 2032", "fødselsnummer"),  # date-like, even if the check digits fail
+        ("ring 922 04 384", "telefonnummer"),
+        ("ring +47 92204384", "telefonnummer"),
+        ("skriv til ola@example.no", "e-postadresse"),
+        ("bor i Storgata 12", "adresse"),
+        ("1234 Eksempelby", "adresse"),
+        ("konto 1234.56.78903", "kontonummer"),
+        ("går i 7B", "skole og klasse"),
+        ("en gutt på 14 fra Nordli", "alder og sted"),
+        ("vi har snakket med Ola", "navn"),
+        ("eleven ola", "navn"),
+    ],
+)
+def test_each_kind_is_found(text: str, kind: str) -> None:
+    assert kind in SCREEN(text).kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ring 112 (politi), 113 eller 110, og Alarmtelefonen 116 111",
+        "Politiet har sentralbord på 02800",
+        "NAV, BUP og PPT samarbeider på Teams",
+        "Elever på 10. trinn på Nordli skole",
+        "Eksempelby og Sørvik har flere ungdomsklubber",
+        "I 2025 Oslo-tallene viste økning",
+        "Ungdom på 14-16 år",
+        "",
+    ],
+)
+def test_help_lines_institutions_own_places_and_years_are_not_flagged(text: str) -> None:
+    assert SCREEN(text).clean
+
+
+def test_redaction_replaces_each_finding_with_its_kind() -> None:
+    result = SCREEN("Ola Hansen (14) i 8B, tlf 922 04 384, bor i Granveien 3")
+    assert result.redacted == "[navn] (14) i [skole og klasse], tlf [telefonnummer], bor i [adresse]"
+
+
+def test_huge_and_odd_text_is_screened_quickly() -> None:
+    import time
+
+    text = ("Vi ser mer hasj i parken. Ola ringte fra 922 04 384. 🙂\u200b " * 500)[:20000]
+    start = time.perf_counter()
+    result = SCREEN(text)
+    assert "navn" in result.kinds and "telefonnummer" in result.kinds
+    assert time.perf_counter() - start < 5
