@@ -20,7 +20,7 @@ from bot.dialogs import Clock, DialogEngine, Flow, load_flow
 from bot.messages import Inbound, Reply
 from bot.municipality import Municipality, load_municipality
 from bot.router import Router
-from handlers import contacts, help, meetings, questions, routines
+from handlers import contacts, help, meetings, questions, routines, topics
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,13 @@ def build_router() -> Router:
     router.command("kontakter", "kontakt", "kontaktliste")(contacts.list_contacts)
     router.command("rutiner", "rutine", "skjema", "skjemaer")(routines.list_routines)
     router.command("møteplan", "møter", "møtekalender", "kalender")(meetings.meeting_plan)
+    router.command("tema", "forslag", takes_text=True)(topics.suggest)
+    router.command("stem", takes_text=True)(topics.vote)
+    router.command("temaer", "temaforslag", coordinators_only=True)(topics.list_for_coordinator)
+    router.action(topics.SUBMIT_ACTION)(topics.submit_form)
+    router.action(topics.FOUND_ACTION)(topics.found_choice)
+    router.action(topics.VOTE_ACTION)(topics.vote_button)
+    router.action(topics.ADMIN_ACTION)(topics.admin_choice)
     router.fallback(questions.answer_question)
     return router
 

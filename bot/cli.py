@@ -1,4 +1,4 @@
-"""The `slt-bot` command line: serve, chat, db upgrade."""
+"""The `slt-bot` command line: serve, chat, export, db upgrade."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 
 from bot.app import build_bot, build_web_app
 from bot.config import Settings, load_settings
 from bot.dialogs import FlowError
+from bot.export import FORMATS, render
+from bot.logs import configure_logging
 from bot.municipality import MunicipalityError
+from handlers.exports import COLUMNS, export_records
 from storage.db import DatabaseConfigError, DatabaseUnavailable
 
 log = logging.getLogger("slt-bot")
@@ -37,24 +41,42 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="snakk med boten i terminalen")
     chat.add_argument("--user", default="console-user", help="bruker-id i terminalen (standard console-user)")
 
+    export = commands.add_parser("export", help="eksporter registreringer (JSON til standard ut som standard)")
+    export.add_argument("kind", choices=sorted(COLUMNS), help="hva som skal eksporteres")
+    export.add_argument("--format", choices=FORMATS, default="json", help="json (standard), csv eller xlsx")
+    export.add_argument("--out", type=Path, help="fil å skrive til (standard: standard ut; xlsx krever --out)")
+
     db = commands.add_parser("db", help="databasen")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_commands.add_parser("upgrade", help="kjør databasemigreringer (serve og chat gjør det også ved start)")
     return parser
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Alembic logs every step at INFO; one line from us says the schema is current.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
 async def _chat(settings: Settings, user: str) -> None:
     from bot.channels.console import chat
 
     await chat(build_bot(settings), user=user)
+
+
+async def _export(settings: Settings, kind: str, fmt: str, out: Path | None) -> None:
+    if fmt == "xlsx" and out is None:
+        raise CliError("xlsx er et binærformat: oppgi en fil med --out, f.eks. --out temaer.xlsx")
+    bot = build_bot(settings)
+    try:
+        await bot.start()
+        columns, rows = await export_records(bot.context, kind)
+    finally:
+        await bot.close()
+    data = render(rows, columns, fmt)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise CliError(f"kan ikke skrive {out}: {exc.strerror}") from None
+    print(f"{len(rows)} {kind} skrevet til {out}", file=sys.stderr)
 
 
 async def _upgrade(settings: Settings) -> None:
@@ -78,6 +100,8 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(_chat(settings, args.user))
     elif args.command == "serve":
         _serve(settings, args.host, args.port)
+    elif args.command == "export":
+        asyncio.run(_export(settings, args.kind, args.format, args.out))
     elif args.command == "db":
         asyncio.run(_upgrade(settings))
 
@@ -86,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `slt-bot`; returns the exit code."""
     args = _parser().parse_args(argv)
     settings = load_settings()
-    _configure_logging(settings)
+    configure_logging(settings.log_level, sys.stderr)
     try:
         run(args, settings)
     except (MunicipalityError, FlowError, DatabaseConfigError, DatabaseUnavailable, CliError) as exc:

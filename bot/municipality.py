@@ -172,6 +172,7 @@ class MeetingSeries(_Model):
     keywords: tuple[str, ...] = ()
     source: str
     channels: tuple[str, ...] = ()
+    takes_topics: bool = False
 
     @model_validator(mode="after")
     def _times(self) -> MeetingSeries:

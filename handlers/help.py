@@ -10,18 +10,18 @@ from bot.parts import contact_card
 
 async def show_help(inbound: Inbound, ctx: Context) -> list[Reply]:
     """List what the bot can do (coordinators also see their commands)."""
-    items = [
-        (t("help.cmd.kontakter"), t("help.desc.kontakter")),
-        (t("help.cmd.rutiner"), t("help.desc.rutiner")),
-        (t("help.cmd.moteplan"), t("help.desc.moteplan")),
-    ]
+    commands = ("kontakter", "rutiner", "moteplan", "tema", "stem")
+    items = [(t(f"help.cmd.{name}"), t(f"help.desc.{name}")) for name in commands]
     items += [(flow.commands[0], flow.title) for flow in ctx.dialogs.flows.values() if flow.commands]
     items.append((t("help.cmd.avbryt"), t("help.desc.avbryt")))
     parts: list[Part] = [
         Text(t("help.intro", municipality=ctx.municipality.name)),
         Facts(title=t("help.commands_title"), items=tuple(items)),
-        Text(t("help.questions")),
     ]
+    if ctx.municipality.is_coordinator(inbound.user_id):
+        coordinator_items = ((t("help.cmd.temaer"), t("help.desc.temaer")),)
+        parts.append(Facts(title=t("help.coordinators_title"), items=coordinator_items))
+    parts.append(Text(t("help.questions")))
     return [Reply(parts=tuple(parts))]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.catalog import t
 from bot.context import Context
 from bot.messages import Facts, Inbound, Link, Part, Reply, Text
 from bot.municipality import MeetingSeries, Municipality
 from bot.parts import norwegian_date, source_line
 from handlers.schedule import Occurrence, upcoming
+from handlers.topics import agenda_lines
 
 SHOWN_PER_SERIES = 3
 
@@ -43,6 +46,8 @@ async def meeting_plan(inbound: Inbound, ctx: Context) -> list[Reply]:
         if series.location:
             items.append((t("meetings.where"), series.location))
         parts.append(Facts(title=series.name, items=tuple(items)))
+        if coming:
+            parts += await _agenda(ctx, series, coming[0].day)
         if series.teams_url:
             parts.append(Link(title=t("meetings.teams_link", name=series.name), url=series.teams_url))
         sources.append(series.source)
@@ -50,7 +55,15 @@ async def meeting_plan(inbound: Inbound, ctx: Context) -> list[Reply]:
     return [Reply(parts=tuple(parts))]
 
 
-def next_meeting_answer(ctx: Context, series: MeetingSeries) -> Reply:
+async def _agenda(ctx: Context, series: MeetingSeries, day: dt.date) -> list[Part]:
+    """The topics planned for this meeting, if the series takes topic suggestions."""
+    if not series.takes_topics:
+        return []
+    planned = await agenda_lines(ctx, day)
+    return [Text(t("meetings.agenda", topics="; ".join(planned)))] if planned else []
+
+
+async def next_meeting_answer(ctx: Context, series: MeetingSeries) -> Reply:
     """The answer to 'when is the next ...?': date and time, place, link, description and source."""
     municipality = ctx.municipality
     coming = upcoming(municipality, series, ctx.clock(), 2)
@@ -58,6 +71,7 @@ def next_meeting_answer(ctx: Context, series: MeetingSeries) -> Reply:
         parts: list[Part] = [Text(t("meetings.next_none", name=series.name))]
     else:
         parts = [Text(t("meetings.next_is", name=series.name, when=describe(coming[0], municipality)))]
+        parts += await _agenda(ctx, series, coming[0].day)
         if len(coming) > 1:
             parts.append(Text(t("meetings.after_that", when=describe(coming[1], municipality))))
     if series.location:

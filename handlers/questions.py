@@ -149,7 +149,7 @@ async def answer_question(inbound: Inbound, ctx: Context) -> list[Reply]:
     if isinstance(item, Contact):
         return [contact_answer(ctx.municipality, item)]
     if isinstance(item, MeetingSeries):
-        return [next_meeting_answer(ctx, item)]
+        return [await next_meeting_answer(ctx, item)]
     # "Når er neste møte?" lands on the meeting plan routine: the dates answer it better than the link.
     is_plan = any(series.source == item.id for series in ctx.municipality.meetings)
     if is_plan and "meeting" in wanted:

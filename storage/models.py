@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -56,3 +56,49 @@ class DialogState(SQLModel, table=True):
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     started_at: dt.datetime = _when(nullable=False)
     updated_at: dt.datetime = _when(nullable=False, index=True)
+
+
+class Topic(SQLModel, table=True):
+    """An anonymous topic suggestion for a meeting. There is deliberately no submitter column of any kind."""
+
+    __tablename__ = "topic"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(max_length=1000)
+    status: str = Field(default="new", max_length=20, index=True)
+    # The day only: a precise time could be matched against the chat platform's own logs.
+    created_on: dt.date = Field(index=True)
+    votes: int = Field(default=0)
+    meeting_date: dt.date | None = Field(default=None, index=True)
+
+
+class TopicVote(SQLModel, table=True):
+    """One vote, known only by a keyed hash of (voter, topic) under the current period's key."""
+
+    __tablename__ = "topic_vote"
+    __table_args__ = (UniqueConstraint("voter_hash", name="uq_topic_vote_voter_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topic.id", index=True)
+    period: str = Field(max_length=40, index=True)
+    voter_hash: str = Field(max_length=64)
+
+
+class RotatingKey(SQLModel, table=True):
+    """The secret for keyed hashes of one purpose in the current period; replaced (and forgotten) when it rotates."""
+
+    __tablename__ = "rotating_key"
+
+    purpose: str = Field(primary_key=True, max_length=40)
+    period: str = Field(max_length=40)
+    secret: str = Field(max_length=128)
+
+
+class FloodCount(SQLModel, table=True):
+    """How many suggestions one (hashed) person has sent in a period; for flood protection only."""
+
+    __tablename__ = "flood_count"
+
+    sender_hash: str = Field(primary_key=True, max_length=64)
+    period: str = Field(max_length=40, index=True)
+    count: int = Field(default=0)

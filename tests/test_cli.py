@@ -169,3 +169,38 @@ def test_serve_answers_healthz(tmp_path: Path) -> None:
 
 def test_installed_console_script_exists() -> None:
     assert shutil.which("slt-bot") or (Path(sys.executable).parent / "slt-bot").exists()
+
+
+def test_export_topics_in_every_format(tmp_path: Path) -> None:
+    run(["chat"], tmp_path, stdin="tema Skjermbruk og søvn\nstem 1\ntema Trygg skolevei\n")
+    as_json = run(["export", "topics"], tmp_path)
+    assert as_json.returncode == 0, as_json.stderr
+    rows = json.loads(as_json.stdout)
+    assert [(r["id"], r["text"], r["status"], r["votes"]) for r in rows] == [
+        (1, "Skjermbruk og søvn", "new", 1),
+        (2, "Trygg skolevei", "new", 0),
+    ]
+    assert set(rows[0]) == {"id", "text", "status", "created_at", "votes", "meeting_date"}
+
+    as_csv = run(["export", "topics", "--format", "csv", "--out", str(tmp_path / "t.csv")], tmp_path)
+    assert as_csv.returncode == 0 and "2 topics skrevet til" in as_csv.stderr
+    content = (tmp_path / "t.csv").read_bytes()
+    assert content.startswith(b"\xef\xbb\xbfid,text,status,created_at,votes,meeting_date\r\n")
+    assert "Skjermbruk og søvn" in content.decode("utf-8-sig")
+
+    assert run(["export", "topics", "--format", "xlsx", "--out", str(tmp_path / "t.xlsx")], tmp_path).returncode == 0
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "t.xlsx").active
+    assert [cell.value for cell in sheet[1]] == ["id", "text", "status", "created_at", "votes", "meeting_date"]
+    assert sheet["B2"].value == "Skjermbruk og søvn"
+
+
+def test_export_xlsx_needs_a_file(tmp_path: Path) -> None:
+    result = run(["export", "topics", "--format", "xlsx"], tmp_path)
+    assert result.returncode == 1 and "oppgi en fil med --out" in result.stderr and result.stdout == ""
+
+
+def test_export_to_an_unwritable_place(tmp_path: Path) -> None:
+    result = run(["export", "topics", "--out", str(tmp_path / "finnes-ikke" / "t.json")], tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("slt-bot: kan ikke skrive")

@@ -7,7 +7,7 @@ import datetime as dt
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from storage import dialogs
+from storage import dialogs, keys, topics
 from storage.db import Database, DatabaseUnavailable, alembic_config, async_url
 
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
@@ -27,7 +27,7 @@ async def test_migrations_take_an_empty_database_to_head(any_database_url: str) 
         async with db.engine.connect() as connection:
             tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
             version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
-        assert {"dialog_state", "alembic_version"} <= tables
+        assert {"dialog_state", "topic", "topic_vote", "rotating_key", "flood_count", "alembic_version"} <= tables
         assert version == head_revision()
     finally:
         await db.close()
@@ -105,3 +105,34 @@ def test_database_urls_get_async_drivers() -> None:
     assert async_url("sqlite:///slt-bot.db") == "sqlite+aiosqlite:///slt-bot.db"
     assert async_url("postgresql://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
     assert async_url("postgres://h/db") == "postgresql+asyncpg://h/db"
+
+
+async def test_topics_votes_and_rotating_keys(any_database_url: str) -> None:
+    db = Database(any_database_url)
+    await db.upgrade()
+    today = NOW.date()
+    try:
+        async with db.session() as session:
+            topic = await topics.add_topic(session, text="Trygg skolevei", today=today)
+            secret = await keys.period_secret(session, purpose="votes", period="2026-11-27")
+            assert await keys.period_secret(session, purpose="votes", period="2026-11-27") == secret
+            assert topic.id is not None
+            assert await topics.add_vote(session, topic_id=topic.id, voter_hash="a" * 64, period="2026-11-27")
+            assert not await topics.add_vote(session, topic_id=topic.id, voter_hash="a" * 64, period="2026-11-27")
+            assert await topics.add_vote(session, topic_id=topic.id, voter_hash="b" * 64, period="2026-11-27")
+        async with db.session() as session:
+            stored = await topics.get_topic(session, topic_id=topic.id)
+            assert stored is not None and stored.votes == 2
+            # A new period forgets the old secret and deletes the hashes made with it.
+            assert await keys.period_secret(session, purpose="votes", period="2026-12-18") != secret
+        async with db.session() as session:
+            assert await topics.add_vote(session, topic_id=topic.id, voter_hash="a" * 64, period="2026-12-18")
+            planned = await topics.set_status(session, topic_id=topic.id, status="planned",
+                                              meeting_date=today)  # fmt: skip
+            assert planned is not None and planned.meeting_date == today
+            assert [t.text for t in await topics.agenda(session, meeting_date=today)] == ["Trygg skolevei"]
+            assert await keys.count_submission(session, sender_hash="x", period="d1") == 1
+            assert await keys.count_submission(session, sender_hash="x", period="d1") == 2
+            assert await keys.count_submission(session, sender_hash="x", period="d2") == 1
+    finally:
+        await db.close()

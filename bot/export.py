@@ -1,0 +1,47 @@
+"""Write exported records as JSON, CSV or XLSX (the same columns in every format)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+FORMATS = ("json", "csv", "xlsx")
+
+
+def _cell(value: Any) -> Any:
+    """A flat cell for CSV/XLSX: lists joined with '; ', nested records as JSON."""
+    if isinstance(value, list):
+        if all(isinstance(item, str) for item in value):
+            return "; ".join(value)
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> bytes:
+    """The rows in one format; JSON keeps lists and nested records as they are."""
+    if fmt == "json":
+        return (json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n").encode()
+    if fmt == "csv":
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(columns)
+        writer.writerows([_cell(row.get(column)) for column in columns] for row in rows)
+        # The byte-order mark makes Excel read æ, ø and å correctly.
+        return text.getvalue().encode("utf-8-sig")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append([_cell(row.get(column)) for column in columns])
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()
+    raise ValueError(f"unknown export format {fmt!r}")

@@ -1,0 +1,90 @@
+"""Anonymous means not stored, not logged, not inferable: no trace of who suggested or voted, anywhere."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+from bot.app import Bot
+from bot.export import render
+from bot.logs import configure_logging, redact
+from bot.messages import Inbound
+from handlers.exports import export_records
+
+# Fictional people and ids that would give a submitter away if they leaked anywhere.
+SUBMITTERS = [
+    ("slack:U0PRIVATE01", "slack:D0PRIVATE01"),
+    ("teams:29:1PrivateTeamsUserAbc", "teams:a:PrivateConversation"),
+    ("console:kari.testesen", "console:kari.testesen"),
+]
+SECRETS = ["U0PRIVATE01", "D0PRIVATE01", "1PrivateTeamsUserAbc", "PrivateConversation", "kari.testesen",
+           "Ola Hansen", "922 04 384", "92204384", "Testesen"]  # fmt: skip
+
+
+async def _suggest_and_vote(bot: Bot) -> None:
+    for user, conversation in SUBMITTERS:
+        await bot.handle(Inbound(user.split(":")[0], user, conversation, text="tema Skjermbruk og søvn"))
+        found = await bot.handle(Inbound(user.split(":")[0], user, conversation,
+                                         text="tema Eleven Ola Hansen i 7B selger snus, ring 922 04 384"))  # fmt: skip
+        redacted = next(
+            o.value for p in found[0].parts for o in getattr(p, "options", ()) if o.value.startswith("redacted:")
+        )
+        await bot.handle(
+            Inbound(user.split(":")[0], user, conversation, action="topic-found", values={"value": redacted})
+        )
+        await bot.handle(Inbound(user.split(":")[0], user, conversation, text="stem 1"))
+
+
+async def test_no_submitter_trace_in_database_export_or_logs(bot: Bot, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    stream = io.StringIO()
+    handler = configure_logging("DEBUG", stream)
+    try:
+        await _suggest_and_vote(bot)
+        logging.getLogger("handlers.topics").debug("a line with slack:U0PRIVATE01 in it")  # the filter's job
+    finally:
+        logging.getLogger().removeHandler(handler)
+    columns, rows = await export_records(bot.context, "topics")
+    assert len(rows) == 6 and rows[0]["votes"] == 3
+    assert set(columns) == {"id", "text", "status", "created_at", "votes", "meeting_date"}
+    exports = b"".join(render(rows, columns, fmt) for fmt in ("json", "csv"))
+    stored = (await _every_row(bot)).encode()
+    await bot.close()  # flush the WAL into the database file
+    if settings.database_url.startswith("sqlite"):
+        database = Path(settings.database_url.removeprefix("sqlite:///"))
+        stored += b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    logs = stream.getvalue()
+    for secret in SECRETS:
+        assert secret.encode() not in stored, f"{secret} is in the database file"
+        assert secret.encode() not in exports, f"{secret} is in the export"
+        assert secret not in logs, f"{secret} is in the logs"
+    assert "Skjermbruk" not in logs  # no message text either
+
+
+async def _every_row(bot: Bot) -> str:
+    """Every row of every table as text (works on SQLite and PostgreSQL)."""
+    from sqlalchemy import inspect, text
+
+    async with bot.db.engine.connect() as connection:
+        tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        dumped = [str((await connection.execute(text(f'SELECT * FROM "{table}"'))).all()) for table in tables]
+    return "\n".join(dumped)
+
+
+async def test_topic_rows_hold_no_submitter_column(bot: Bot) -> None:
+    from sqlalchemy import inspect
+
+    async with bot.db.engine.connect() as connection:
+        columns = await connection.run_sync(lambda sync: {c["name"] for c in inspect(sync).get_columns("topic")})
+    assert columns == {"id", "text", "status", "created_on", "votes", "meeting_date"}
+
+
+async def test_created_time_is_only_the_day(bot: Bot) -> None:
+    await bot.handle(Inbound("slack", "slack:U1", "slack:D1", text="tema Trygg skolevei"))
+    _, rows = await export_records(bot.context, "topics")
+    assert rows[0]["created_at"] == "2026-11-22"
+
+
+def test_redact_hides_ids_emails_and_numbers() -> None:
+    line = "user slack:U0ABCDEF12 in teams:29:1abcdefghijk wrote kari@example.no from 922 04 384 and U0ZYXWVUT9"
+    assert redact(line) == "user [skjult] in [skjult] wrote [skjult] from [skjult] and [skjult]"
