@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
@@ -20,14 +18,13 @@ from bot.dialogs import Clock, DialogEngine, Flow, load_flow
 from bot.messages import Inbound, Reply
 from bot.municipality import Municipality, load_municipality
 from bot.router import Router
-from handlers import contacts, help, meetings, questions, routines, topics
+from handlers import contacts, escalation, help, meetings, outcomes, questions, routines, topics
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 FLOWS_DIR = Path(__file__).resolve().parent / "data" / "flows"
 DIALOG_TIMEOUT = dt.timedelta(hours=24)
-DIALOG_SWEEP_SECONDS = 3600
 
 
 def utc_now() -> dt.datetime:
@@ -49,6 +46,13 @@ def build_router() -> Router:
     router.action(topics.FOUND_ACTION)(topics.found_choice)
     router.action(topics.VOTE_ACTION)(topics.vote_button)
     router.action(topics.ADMIN_ACTION)(topics.admin_choice)
+    router.command("bekymringer", coordinators_only=True)(escalation.overview)
+    router.action(escalation.NOTIFY_ACTION)(escalation.notify_choice)
+    router.action(escalation.SUMMARY_ACTION)(escalation.submit_summary)
+    router.action(escalation.SUMMARY_CHOICE_ACTION)(escalation.summary_choice)
+    router.command("referat", coordinators_only=True)(outcomes.start)
+    router.command("referater", coordinators_only=True)(outcomes.recent)
+    router.action(outcomes.SUBMIT_ACTION)(outcomes.submit)
     router.fallback(questions.answer_question)
     return router
 
@@ -110,7 +114,10 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     municipality = load_municipality(settings.municipality_path)
     db = Database(settings.database_url)
     flows = load_flows(municipality, settings.municipality_path.parent)
-    dialogs = DialogEngine(db=db, municipality=municipality, clock=clock, flows=flows, hooks={}, timeout=DIALOG_TIMEOUT)
+    hooks = {"escalation": escalation.record_outcome}
+    dialogs = DialogEngine(
+        db=db, municipality=municipality, clock=clock, flows=flows, hooks=hooks, timeout=DIALOG_TIMEOUT
+    )
     context = Context(db=db, municipality=municipality, clock=clock, dialogs=dialogs)
     return Bot(settings=settings, municipality=municipality, db=db, router=build_router(), context=context)
 
@@ -127,26 +134,15 @@ def build_web_app(bot: Bot) -> web.Application:
     app.router.add_get("/healthz", healthz)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        from bot.scheduler import build_scheduler, catch_up
+
         await bot.start()
-        sweeper = asyncio.create_task(_expire_dialogs_periodically(bot))
+        scheduler = build_scheduler(bot, notifiers={})
+        scheduler.start()
+        await catch_up(bot)
         yield
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        scheduler.shutdown(wait=False)
         await bot.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app
-
-
-async def _expire_dialogs_periodically(bot: Bot) -> None:
-    """Abandoned dialogs hold what a worried user answered: delete them even if the user never returns."""
-    while True:
-        await asyncio.sleep(DIALOG_SWEEP_SECONDS)
-        try:
-            expired = await bot.context.dialogs.expire()
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("could not expire abandoned dialogs: %s", type(exc).__name__)
-            continue
-        if expired:
-            log.info("expired %d abandoned dialogs", expired)

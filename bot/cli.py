@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 from collections.abc import Sequence
@@ -64,7 +65,7 @@ async def _export(settings: Settings, kind: str, fmt: str, out: Path | None) -> 
     bot = build_bot(settings)
     try:
         await bot.start()
-        columns, rows = await export_records(bot.context, kind)
+        columns, rows = await export_records(bot.context, kind, actor=f"cli:{getpass.getuser()}")
     finally:
         await bot.close()
     data = render(rows, columns, fmt)

@@ -71,6 +71,15 @@ class Flow(_Model):
     on_complete: str | None = None
     steps: dict[str, FlowStep]
 
+    def label(self, key: str, value: str) -> str:
+        """The label the user saw for an answer value (e.g. 'individual' -> 'Én person')."""
+        for name, step in self.steps.items():
+            if (step.save_as or name) == key:
+                for choice in step.choices:
+                    if choice.value == value:
+                        return choice.label
+        return value
+
     def targets(self, step: FlowStep) -> list[str]:
         """The steps a step can lead to."""
         found = [choice.next for choice in step.choices if choice.next]
@@ -260,7 +269,7 @@ class DialogEngine:
         assert target is not None  # validated: every branch names its next step
         history = [*state.history, state.step]
         if flow.steps[target].kind == "end":
-            return await self._finish(session, inbound, flow, target, answers, state.key)
+            return await self._finish(session, inbound, flow, target, answers, state)
         return await self._move(session, state, flow, target, history, answers)
 
     async def _move(
@@ -297,10 +306,17 @@ class DialogEngine:
         return None, _match_text(step, inbound.text)
 
     async def _finish(
-        self, session: AsyncSession, inbound: Inbound, flow: Flow, end: str, answers: dict[str, Any], key: str
+        self, session: AsyncSession, inbound: Inbound, flow: Flow, end: str, answers: dict[str, Any], state: DialogState
     ) -> list[Reply]:
         step = flow.steps[end]
-        result = {**step.result, "end": end}
+        key = state.key
+        tz = self.municipality.tz
+        result = {
+            **step.result,
+            "end": end,
+            "started_on": state.started_at.astimezone(tz).date(),
+            "completed_on": self.clock().astimezone(tz).date(),
+        }
         extra: list[Reply] = []
         if flow.on_complete:
             extra = await self.hooks[flow.on_complete](session, inbound, flow, answers, result)

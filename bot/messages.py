@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,37 @@ class Reply:
     def plain(self) -> str:
         """The reply's text parts joined, e.g. for a notification preview."""
         return "\n".join(part.text for part in self.parts if isinstance(part, Text))
+
+
+_PART_TYPES: dict[str, type[Part]] = {"text": Text, "facts": Facts, "link": Link, "choices": Choices, "form": Form}
+
+
+def reply_to_payload(reply: Reply) -> dict[str, Any]:
+    """A Reply as plain JSON data (for the outbox, which outlives the process)."""
+    parts = []
+    for part in reply.parts:
+        name = next(key for key, kind in _PART_TYPES.items() if isinstance(part, kind))
+        parts.append({"type": name, **asdict(part)})
+    return {"parts": parts, "ephemeral": reply.ephemeral, "target": reply.target}
+
+
+def reply_from_payload(payload: Mapping[str, Any]) -> Reply:
+    """The Reply that reply_to_payload wrote."""
+    parts: list[Part] = []
+    for raw in payload.get("parts", []):
+        data = {k: v for k, v in raw.items() if k != "type"}
+        kind = raw["type"]
+        if kind == "facts":
+            parts.append(Facts(items=tuple((str(a), str(b)) for a, b in data["items"]), title=data.get("title", "")))
+        elif kind == "choices":
+            options = tuple(Choice(**option) for option in data.pop("options"))
+            parts.append(Choices(options=options, **data))
+        elif kind == "form":
+            fields = tuple(
+                FormField(**{**f, "options": tuple(Choice(**o) for o in f.get("options", ()))})
+                for f in data.pop("fields")
+            )
+            parts.append(Form(fields=fields, **data))
+        else:
+            parts.append(_PART_TYPES[kind](**data))
+    return Reply(parts=tuple(parts), ephemeral=bool(payload.get("ephemeral")), target=payload.get("target"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from difflib import SequenceMatcher
@@ -78,3 +79,19 @@ def best_similarity(typed: list[str], keyword: str) -> float:
         return 0.0
     scores = [max((similarity(word, part) for word in typed), default=0.0) for part in parts]
     return min(scores)
+
+
+_NORWEGIAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})$")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date typed as 2026-12-01, 1.12.2026 or 01.12.26; None if it is not a real date."""
+    text = text.strip()
+    try:
+        match = _NORWEGIAN_DATE.match(text)
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return dt.date(year + 2000 if year < 100 else year, month, day)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -286,7 +286,7 @@ class Screen:
         Norwegian capitalises only proper nouns, so this holds at the start of a sentence too.
         """
         word = words[index]
-        if not word.group()[0].isupper() or fold(word.group()) in _FINITE_VERBS | _QUESTION_WORDS:
+        if not word.group()[0].isupper() or fold(word.group()) in _FINITE_VERBS | _QUESTION_WORDS | NAME_CUES:
             return False
         return index + 1 < len(words) and self._continues_name(text, word, words[index + 1])
 

@@ -19,7 +19,10 @@ async def show_help(inbound: Inbound, ctx: Context) -> list[Reply]:
         Facts(title=t("help.commands_title"), items=tuple(items)),
     ]
     if ctx.municipality.is_coordinator(inbound.user_id):
-        coordinator_items = ((t("help.cmd.temaer"), t("help.desc.temaer")),)
+        coordinator_items = tuple(
+            (t(f"help.cmd.{name}"), t(f"help.desc.{name}"))
+            for name in ("temaer", "bekymringer", "referat", "referater")
+        )
         parts.append(Facts(title=t("help.coordinators_title"), items=coordinator_items))
     parts.append(Text(t("help.questions")))
     return [Reply(parts=tuple(parts))]

@@ -19,7 +19,9 @@ from bot.messages import Choice, Choices, Form, FormField, Inbound, Part, Reply,
 from bot.municipality import MeetingSeries, Municipality
 from bot.parts import norwegian_date
 from bot.router import command_text
+from bot.text import parse_date
 from handlers.anonymiser import Screen, Screening
+from handlers.audit import audited
 from handlers.schedule import upcoming
 from storage import keys
 from storage import topics as store
@@ -200,6 +202,8 @@ async def list_for_coordinator(inbound: Inbound, ctx: Context) -> list[Reply]:
     async with ctx.db.session() as session:
         open_topics = await store.list_topics(session, statuses=store.OPEN_STATUSES)
         done = await store.list_topics(session, statuses=("discussed", "rejected"), limit=10)
+        count = len(open_topics) + len(done)
+        await audited(session, ctx, actor=inbound.user_id, action="read", kind="topics", count=count)
     if not open_topics and not done:
         return [Reply.text(t("topics.none_at_all"), ephemeral=True)]
     dates = _plannable_dates(ctx)
@@ -232,7 +236,7 @@ async def admin_choice(inbound: Inbound, ctx: Context) -> list[Reply]:
     if not topic_id.isdigit() or not isinstance(value, str):
         return [Reply.text(t("router.unknown_action"), ephemeral=True)]
     status, _, when = value.partition(":")
-    meeting_date = _parse_date(when) if status == "plan" else None
+    meeting_date = parse_date(when) if status == "plan" else None
     if status == "plan" and meeting_date is None:
         return [Reply.text(t("router.unknown_action"), ephemeral=True)]
     new_status = "planned" if status == "plan" else status
@@ -243,13 +247,6 @@ async def admin_choice(inbound: Inbound, ctx: Context) -> list[Reply]:
     if topic is None:
         return [Reply.text(t("topics.vote_unknown", id=topic_id), ephemeral=True)]
     return [Reply.text(t("topics.status_set", line=_line(topic)), ephemeral=True)]
-
-
-def _parse_date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 async def agenda_lines(ctx: Context, meeting_date: dt.date) -> list[str]:

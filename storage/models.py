@@ -102,3 +102,77 @@ class FloodCount(SQLModel, table=True):
     sender_hash: str = Field(primary_key=True, max_length=64)
     period: str = Field(max_length=40, index=True)
     count: int = Field(default=0)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A proactive message waiting to be sent (or sent). The unique key makes every send happen once."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    target: str = Field(max_length=300, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = _when(nullable=False)
+    attempts: int = Field(default=0)
+    next_attempt_at: dt.datetime = _when(nullable=False, index=True)
+    sent_at: dt.datetime | None = _when(nullable=True)
+    failed: bool = Field(default=False)
+
+
+class EscalationRecord(SQLModel, table=True):
+    """The anonymised outcome of one escalation dialog: choices and bands, never a user id or a name."""
+
+    __tablename__ = "escalation"
+
+    id: str = Field(primary_key=True, max_length=20)
+    # Days only: a precise time could be matched against the chat platform's logs of who ran the dialog.
+    started_on: dt.date = Field(index=True)
+    completed_on: dt.date = Field(index=True)
+    acute: bool = Field(default=False)
+    subject: str | None = Field(default=None, max_length=20)
+    setting: str | None = Field(default=None, max_length=40)
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    school_team_discussed: bool | None = Field(default=None)
+    avvergeplikt: str | None = Field(default=None, max_length=20)
+    opplysningsplikt: str | None = Field(default=None, max_length=20)
+    anonymous: bool | None = Field(default=None)
+    consent: str | None = Field(default=None, max_length=40)
+    recommendation: str | None = Field(default=None, max_length=60, index=True)
+    coordinator_notified: bool = Field(default=False)
+
+
+class MeetingOutcome(SQLModel, table=True):
+    """A meeting's outcome following the referatmal: roles and services only, never names."""
+
+    __tablename__ = "meeting_outcome"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_type: str = Field(max_length=100)
+    meeting_date: dt.date = Field(index=True)
+    participants: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    basis: str = Field(default="anonymous", max_length=20)
+    consent_archived_in: str = Field(default="", max_length=200)
+    known: str = Field(default="", max_length=2000)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    measures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    stafettholder: str = Field(default="", max_length=100)
+    notifications: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    follow_up_date: dt.date | None = Field(default=None, index=True)
+    status: str = Field(default="open", max_length=20)
+    # The coordinator who recorded it, to remind when the follow-up date comes; never exported.
+    responsible: str = Field(max_length=300)
+    created_at: dt.datetime = _when(nullable=False)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who read or exported which kind of record, and when; never the content."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = _when(nullable=False, index=True)
+    actor: str = Field(max_length=300)
+    action: str = Field(max_length=40)
+    kind: str = Field(max_length=40)
+    count: int = Field(default=0)

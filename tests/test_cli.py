@@ -204,3 +204,23 @@ def test_export_xlsx_needs_a_file(tmp_path: Path) -> None:
 def test_export_to_an_unwritable_place(tmp_path: Path) -> None:
     result = run(["export", "topics", "--out", str(tmp_path / "finnes-ikke" / "t.json")], tmp_path)
     assert result.returncode == 1 and result.stderr.startswith("slt-bot: kan ikke skrive")
+
+
+def test_export_escalations_and_outcomes(tmp_path: Path) -> None:
+    walk = "bekymring\nnei\nnei\nnei\n1\n4\nja\n1 5\nnei\n2\n2\n"  # consent given, then "Nei takk" to notifying
+    run(["chat"], tmp_path, stdin=walk)
+    escalations = json.loads(run(["export", "escalations"], tmp_path).stdout)
+    assert escalations[0]["categories"] == ["rusbruk", "vold"]
+    assert escalations[0]["recommendation"] == "innsatsteam_samtykke" and escalations[0]["consent"] == "foresatte"
+    csv_out = run(["export", "escalations", "--format", "csv", "--out", str(tmp_path / "e.csv")], tmp_path)
+    assert csv_out.returncode == 0
+    assert "rusbruk; vold" in (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
+    referat = "\n".join(["referat", "6", "2026-11-20", "1, 3", "1", "", "", "", "Foreldremøte", "1", "2026-12-15",
+                         "", "", "", "", "", "", "", "", "", "1"]) + "\n"  # fmt: skip
+    run(["chat", "--user", "koordinator"], tmp_path, stdin=referat)
+    outcomes = json.loads(run(["export", "outcomes"], tmp_path).stdout)
+    assert outcomes[0]["meeting_type"] == "SLT-innsatsteam"
+    assert outcomes[0]["measures"] == [{"what": "Foreldremøte", "responsible": "Skole", "due": "2026-12-15"}]
+    assert run(["export", "outcomes", "--format", "xlsx", "--out", str(tmp_path / "o.xlsx")], tmp_path).returncode == 0
+    for user_id in ("console-user", "console:koordinator"):
+        assert user_id not in json.dumps(escalations) + json.dumps(outcomes)

@@ -44,7 +44,7 @@ async def test_no_submitter_trace_in_database_export_or_logs(bot: Bot, settings,
         logging.getLogger("handlers.topics").debug("a line with slack:U0PRIVATE01 in it")  # the filter's job
     finally:
         logging.getLogger().removeHandler(handler)
-    columns, rows = await export_records(bot.context, "topics")
+    columns, rows = await export_records(bot.context, "topics", actor="cli:test")
     assert len(rows) == 6 and rows[0]["votes"] == 3
     assert set(columns) == {"id", "text", "status", "created_at", "votes", "meeting_date"}
     exports = b"".join(render(rows, columns, fmt) for fmt in ("json", "csv"))
@@ -81,7 +81,7 @@ async def test_topic_rows_hold_no_submitter_column(bot: Bot) -> None:
 
 async def test_created_time_is_only_the_day(bot: Bot) -> None:
     await bot.handle(Inbound("slack", "slack:U1", "slack:D1", text="tema Trygg skolevei"))
-    _, rows = await export_records(bot.context, "topics")
+    _, rows = await export_records(bot.context, "topics", actor="cli:test")
     assert rows[0]["created_at"] == "2026-11-22"
 
 

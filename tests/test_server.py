@@ -28,10 +28,10 @@ async def test_healthz_reports_a_database_that_is_down(bot: Bot, monkeypatch) ->
 async def test_the_server_sweeps_abandoned_dialogs(bot: Bot, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
-    import bot.app as app_module
+    import bot.scheduler as scheduler_module
     from bot.messages import Inbound
 
-    monkeypatch.setattr(app_module, "DIALOG_SWEEP_SECONDS", 0.05)
+    monkeypatch.setattr(scheduler_module, "DIALOG_SWEEP_SECONDS", 0.05)
     user = Inbound("console", "console:a", "console:a", text="bekymring")
     await bot.handle(user)
     async with TestClient(TestServer(build_web_app(bot))):

@@ -22,7 +22,7 @@ async def test_suggestion_with_personal_data_is_not_stored_as_typed(staff: Conve
     reply = await staff.say("tema Eleven Ola Hansen i 7B selger snus, ring 922 04 384")
     assert "personopplysninger (navn, telefonnummer, skole og klasse)" in reply
     assert "Jeg har ikke lagret det" in reply
-    assert "«[navn] i [skole og klasse] selger snus, ring [telefonnummer]»" in reply
+    assert "«Eleven [navn] i [skole og klasse] selger snus, ring [telefonnummer]»" in reply
     assert "1) Lagre uten personopplysningene" in reply
     assert "2) Skriv forslaget på nytt" in reply
     assert "3) Jeg er bekymret for en person (start veiledning)" in reply

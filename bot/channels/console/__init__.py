@@ -8,8 +8,10 @@ import sys
 from typing import TextIO
 
 from bot.app import Bot
+from bot.catalog import t
 from bot.channels.console.render import NumberedChoice, plain, render
-from bot.messages import Form, Inbound, Reply
+from bot.messages import Choice, Form, Inbound, Reply
+from bot.notify import take_pending
 from bot.text import fold
 
 CHANNEL = "console"
@@ -78,10 +80,7 @@ class ConsoleChannel:
             if line is None or fold(line.strip()) == "avbryt":
                 self.write("Skjemaet er avbrutt. Ingenting er lagret.\n")
                 return
-            answer = line.strip()
-            if options and answer.isdigit() and 1 <= int(answer) <= len(options):
-                answer = options[int(answer) - 1].value
-            values[field.name] = answer
+            values[field.name] = _form_answer(line.strip(), options, multiple=field.kind == "multiselect")
         await self.show(
             await self.bot.handle(Inbound(CHANNEL, self.user_id, self.user_id, action=form.action, values=values))
         )
@@ -99,12 +98,29 @@ class ConsoleChannel:
             self.write(
                 f"SLT-assistenten for {self.bot.municipality.name}. Skriv «hjelp», eller Ctrl-D for å avslutte.\n"
             )
+        waiting = await take_pending(self.bot.db, self.bot.context.clock, target=self.user_id)
+        if waiting:
+            self.write(t("console.notifications", n=len(waiting)) + "\n")
+            await self.show(waiting)
         probe = Inbound(CHANNEL, self.user_id, self.user_id)
         await self.show(await self.bot.context.dialogs.current(probe))
         while (line := await self._readline()) is not None:
             if not line.strip():
                 continue
             await self.show(await self.bot.handle(self.inbound(line)))
+
+
+def _form_answer(answer: str, options: list[Choice], *, multiple: bool) -> str | list[str]:
+    """A typed form answer: option numbers become their values ("1, 3" for several), other text stays."""
+    if not options:
+        return answer
+    picked = [p for p in re.split(r"[,;\s]+", answer) if p]
+    if multiple and picked and all(p.isdigit() and 1 <= int(p) <= len(options) for p in picked):
+        return [options[int(p) - 1].value for p in picked]
+    if answer.isdigit() and 1 <= int(answer) <= len(options):
+        value = options[int(answer) - 1].value
+        return [value] if multiple else value
+    return [answer] if multiple and answer else answer
 
 
 async def chat(bot: Bot, *, user: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:

@@ -1,0 +1,110 @@
+"""Proactive messages: the Notifier interface each channel implements, and the outbox worker that drives them.
+
+Handlers and jobs never send directly: they queue a Reply in the outbox under a unique key (what, occurrence,
+target), so a restart, a retry or a second replica never sends it twice. The worker delivers due messages
+through the notifier of the target's platform, backing off on failure and honouring Retry-After.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.dialogs import Clock
+from bot.messages import Reply, reply_from_payload, reply_to_payload
+from storage import outbox
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BASE_DELAY_SECONDS = 5.0
+MAX_DELAY_SECONDS = 3600.0
+
+
+class SendFailed(Exception):
+    """A notifier could not deliver; `retry_after` (seconds) when the platform said when to try again."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.retry_after, self.permanent = retry_after, permanent
+
+
+class Notifier(Protocol):
+    """Posts a Reply to a target on one platform (a channel id, or a user for a direct message)."""
+
+    platform: str
+
+    async def send(self, target: str, reply: Reply) -> None:
+        """Deliver, or raise SendFailed."""
+
+
+async def queue(session: AsyncSession, *, key: str, target: str, reply: Reply, now: dt.datetime) -> bool:
+    """Queue a proactive message in the caller's transaction; False if this key was queued before."""
+    return await outbox.enqueue(session, key=key, target=target, payload=reply_to_payload(reply), now=now)
+
+
+async def take_pending(db: Database, clock: Clock, *, target: str) -> list[Reply]:
+    """Collect and mark sent the messages waiting for a target that pulls them (the console on start)."""
+    async with db.session() as session:
+        messages = await outbox.pending_for(session, target=target)
+        replies = [reply_from_payload(message.payload) for message in messages]
+        for message in messages:
+            assert message.id is not None
+            await outbox.mark_sent(session, message_id=message.id, now=clock())
+    return replies
+
+
+def backoff(attempts: int, retry_after: float | None) -> float:
+    """Seconds to wait before the next attempt: the platform's Retry-After, or exponential with jitter."""
+    if retry_after is not None:
+        return max(retry_after, 0.0)
+    delay = min(BASE_DELAY_SECONDS * 2 ** max(attempts - 1, 0), MAX_DELAY_SECONDS)
+    return float(delay * random.uniform(0.8, 1.2))
+
+
+class OutboxWorker:
+    """Delivers due outbox messages through the channels' notifiers."""
+
+    def __init__(self, *, db: Database, clock: Clock, notifiers: dict[str, Notifier]) -> None:
+        self.db, self.clock, self.notifiers = db, clock, notifiers
+
+    async def deliver_due(self) -> int:
+        """Send what is due now; returns how many were delivered. Failures are rescheduled, never lost."""
+        if not self.notifiers:
+            return 0
+        try:
+            async with self.db.session() as session:
+                messages = await outbox.due(session, now=self.clock(), platforms=tuple(self.notifiers))
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("outbox: database unavailable (%s); will try again", type(exc).__name__)
+            return 0
+        delivered = 0
+        for message in messages:
+            assert message.id is not None
+            platform = message.target.split(":", 1)[0]
+            try:
+                await self.notifiers[platform].send(message.target, reply_from_payload(message.payload))
+            except SendFailed as exc:
+                await self._failed(message.id, message.attempts + 1, exc)
+                continue
+            async with self.db.session() as session:
+                await outbox.mark_sent(session, message_id=message.id, now=self.clock())
+            delivered += 1
+        return delivered
+
+    async def _failed(self, message_id: int, attempts: int, exc: SendFailed) -> None:
+        give_up = exc.permanent or attempts >= MAX_ATTEMPTS
+        wait = backoff(attempts, exc.retry_after)
+        async with self.db.session() as session:
+            await outbox.mark_retry(session, message_id=message_id, give_up=give_up,
+                                    next_attempt_at=self.clock() + dt.timedelta(seconds=wait))  # fmt: skip
+        if give_up:
+            log.error("outbox: gave up on message %d after %d attempts: %s", message_id, attempts, exc)
+        else:
+            log.warning("outbox: message %d failed (%s); retrying in %.0f s", message_id, exc, wait)

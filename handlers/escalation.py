@@ -1,0 +1,222 @@
+"""The escalation routine's outcome: the anonymised record, the offer to notify the coordinators, their overview.
+
+The guided dialog itself is data (bot/data/flows/bekymring.yaml). When it ends, `record_outcome` stores what
+was chosen, as choices and bands only: never a user id, a name or a precise time. The acute branch records only
+that it was taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.catalog import t
+from bot.context import Context
+from bot.dialogs import Flow
+from bot.messages import Choice, Choices, Facts, Form, FormField, Inbound, Part, Reply, Text
+from bot.notify import queue
+from handlers.audit import audited
+from handlers.topics import screen_for
+from storage import escalations as store
+from storage.models import EscalationRecord
+
+NOTIFY_ACTION = "escalation-notify"
+SUMMARY_ACTION = "escalation-summary"
+SUMMARY_CHOICE_ACTION = "escalation-summary-choice"
+MAX_SUMMARY = 400
+# Letters and digits that cannot be mistaken for each other when read aloud or copied by hand.
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+RECENT = 15
+
+
+def new_reference() -> str:
+    """A random reference like 'B-7KQ3XM': it says nothing about who, when or what."""
+    return "B-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(6))
+
+
+def _yes(value: Any) -> bool | None:
+    return None if value is None else value == "ja"
+
+
+async def record_outcome(
+    session: AsyncSession, inbound: Inbound, flow: Flow, answers: dict[str, Any], result: dict[str, Any]
+) -> list[Reply]:
+    """The dialog engine's completion hook for the escalation flow: store the record, offer to notify."""
+    reference = new_reference()
+    started, completed = result["started_on"], result["completed_on"]
+    if answers.get("acute") == "ja":
+        acute = EscalationRecord(id=reference, started_on=started, completed_on=completed, acute=True)
+        await store.add_escalation(session, record=acute)
+        return []
+    record = EscalationRecord(
+        id=reference,
+        started_on=started,
+        completed_on=completed,
+        acute=False,
+        subject=answers.get("subject"),
+        setting=answers.get("setting"),
+        categories=list(answers.get("categories", [])),
+        school_team_discussed=_yes(answers.get("school_team_discussed")),
+        avvergeplikt=answers.get("avvergeplikt"),
+        opplysningsplikt=answers.get("opplysningsplikt"),
+        anonymous=_yes(answers.get("anonymous")),
+        consent=answers.get("consent"),
+        recommendation=result.get("recommendation"),
+    )
+    await store.add_escalation(session, record=record)
+    offer = Choices(
+        action=f"{NOTIFY_ACTION}:{reference}",
+        prompt=t("escalation.offer_notify"),
+        options=(Choice(t("escalation.notify_yes"), "ja"), Choice(t("escalation.notify_no"), "nei")),
+    )
+    return [Reply(parts=(Text(t("escalation.recorded", reference=reference)), offer), ephemeral=True)]
+
+
+def _summary_form(reference: str) -> Reply:
+    field = FormField("beskrivelse", t("escalation.summary_label"), kind="multiline", required=False,
+                      max_length=MAX_SUMMARY, hint=t("escalation.summary_hint"))  # fmt: skip
+    form = Form(action=f"{SUMMARY_ACTION}:{reference}", title=t("escalation.summary_title"), fields=(field,),
+                submit_label=t("escalation.summary_submit"))  # fmt: skip
+    return Reply(parts=(form,), ephemeral=True)
+
+
+def _reference(inbound: Inbound) -> str:
+    return (inbound.action or "").partition(":")[2]
+
+
+async def notify_choice(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """The user answered whether the coordinators should get an anonymous summary."""
+    if inbound.values.get("value") != "ja":
+        return [Reply.text(t("escalation.not_notified"), ephemeral=True)]
+    return [_summary_form(_reference(inbound))]
+
+
+async def submit_summary(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """The optional short description was sent: screen it, then notify the coordinators."""
+    raw = inbound.values.get("beskrivelse", "")
+    text = " ".join((raw if isinstance(raw, str) else " ".join(raw)).split())
+    return await _notify_with(inbound, ctx, _reference(inbound), text)
+
+
+async def summary_choice(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """After personal data was found in the description: send the redacted text, none, or write again."""
+    reference, value = _reference(inbound), inbound.values.get("value", "")
+    if value == "rewrite":
+        return [_summary_form(reference)]
+    if isinstance(value, str) and value.startswith("redacted:"):
+        return await _notify_with(inbound, ctx, reference, value.removeprefix("redacted:"))
+    return await _notify_with(inbound, ctx, reference, "")
+
+
+async def _notify_with(inbound: Inbound, ctx: Context, reference: str, description: str) -> list[Reply]:
+    if len(description) > MAX_SUMMARY:
+        return [Reply.text(t("escalation.summary_too_long", max=MAX_SUMMARY), ephemeral=True), _summary_form(reference)]
+    screening = screen_for(ctx.municipality)(description)
+    if not screening.clean:
+        options = (
+            Choice(t("escalation.send_redacted"), "redacted:" + screening.redacted),
+            Choice(t("escalation.send_without"), "without"),
+            Choice(t("escalation.rewrite"), "rewrite"),
+        )
+        parts: list[Part] = [
+            Text(t("escalation.summary_found", kinds=", ".join(screening.kinds), text=screening.redacted)),
+            Choices(action=f"{SUMMARY_CHOICE_ACTION}:{reference}", options=options),
+        ]
+        return [Reply(parts=tuple(parts), ephemeral=True)]
+    flow = ctx.dialogs.flows.get("bekymring")
+    now = ctx.clock()
+    async with ctx.db.session() as session:
+        record = await store.get_escalation(session, reference=reference)
+        if record is None or record.acute:
+            return [Reply.text(t("dialog.gone"), ephemeral=True)]
+        if not await store.mark_notified(session, reference=reference):
+            return [Reply.text(t("escalation.already_notified", reference=reference), ephemeral=True)]
+        summary = summary_reply(record, flow, description)
+        for coordinator in ctx.municipality.coordinators:
+            await queue(
+                session, key=f"escalation:{reference}:{coordinator}", target=coordinator, reply=summary, now=now
+            )
+    return [Reply.text(t("escalation.notified", reference=reference), ephemeral=True)]
+
+
+def _label(flow: Flow | None, key: str, value: str | None) -> str:
+    if value is None:
+        return "-"
+    return flow.label(key, value) if flow else value
+
+
+def summary_reply(record: EscalationRecord, flow: Flow | None, description: str) -> Reply:
+    """The anonymised summary the coordinators receive: choices made and the recommendation, nothing else."""
+    categories = ", ".join(_label(flow, "categories", c) for c in record.categories) or "-"
+    items = [
+        (t("escalation.field.subject"), _label(flow, "subject", record.subject)),
+        (t("escalation.field.setting"), _label(flow, "setting", record.setting)),
+        (t("escalation.field.categories"), categories),
+        (t("escalation.field.school_team"), _label(flow, "school_team_discussed",
+                                                    None if record.school_team_discussed is None
+                                                    else "ja" if record.school_team_discussed else "nei")),
+        (t("escalation.field.anonymous"), _label(flow, "anonymous", None if record.anonymous is None
+                                                 else "ja" if record.anonymous else "nei")),
+        (t("escalation.field.consent"), _label(flow, "consent", record.consent)),
+        (t("escalation.field.recommendation"), recommendation_label(record.recommendation)),
+    ]  # fmt: skip
+    parts: list[Part] = [Text(t("escalation.summary_intro", reference=record.id)), Facts(items=tuple(items))]
+    if description:
+        parts.append(Text(t("escalation.summary_description", text=description)))
+    parts.append(Text(t("escalation.summary_outro")))
+    return Reply(parts=tuple(parts))
+
+
+def recommendation_label(code: str | None) -> str:
+    """The recommendation in words ('innsatsteam_samtykke' -> 'SLT-innsatsteam med samtykke')."""
+    if code is None:
+        return t("recommendation.akutt")
+    try:
+        return t(f"recommendation.{code}")
+    except KeyError:
+        return code
+
+
+async def overview(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """`bekymringer` for coordinators: counts by recommendation (90 days) and the latest records. Audited."""
+    since = ctx.clock().astimezone(ctx.municipality.tz).date() - dt.timedelta(days=90)
+    async with ctx.db.session() as session:
+        counts = await store.count_by_recommendation(session, since=since)
+        recent = await store.recent_escalations(session, limit=RECENT)
+        await audited(session, ctx, actor=inbound.user_id, action="read", kind="escalations", count=len(recent))
+    if not recent:
+        return [Reply.text(t("escalation.none"), ephemeral=True)]
+    flow = ctx.dialogs.flows.get("bekymring")
+    totals = tuple((recommendation_label(code), str(n)) for code, n in counts.most_common())
+    parts: list[Part] = [Facts(title=t("escalation.counts_title"), items=totals), Text(t("escalation.recent_title"))]
+    for record in recent:
+        what = t("escalation.acute_line") if record.acute else (
+            f"{_label(flow, 'subject', record.subject)}, {_label(flow, 'setting', record.setting)}: "
+            f"{recommendation_label(record.recommendation)}")  # fmt: skip
+        notified = " " + t("escalation.notified_mark") if record.coordinator_notified else ""
+        parts.append(Text(f"{record.id} · {record.completed_on.isoformat()} · {what}{notified}"))
+    return [Reply(parts=tuple(parts), ephemeral=True)]
+
+
+def export_rows(records: list[EscalationRecord]) -> list[dict[str, Any]]:
+    """Records as export rows with exactly the contract's fields (there are no user ids to leave out)."""
+    return [
+        {
+            "id": r.id,
+            "started_at": r.started_on.isoformat(),
+            "completed_at": r.completed_on.isoformat(),
+            "acute": r.acute,
+            "subject": r.subject,
+            "setting": r.setting,
+            "categories": list(r.categories),
+            "school_team_discussed": r.school_team_discussed,
+            "anonymous": r.anonymous,
+            "consent": r.consent,
+            "recommendation": r.recommendation,
+            "coordinator_notified": r.coordinator_notified,
+        }
+        for r in records
+    ]

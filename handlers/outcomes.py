@@ -1,0 +1,204 @@
+"""Meeting outcomes (referat) following the referatmal: roles and services only, free text screened.
+
+Coordinators record the outcome of an innsatsteam or breakfast meeting with `referat`; the bot reminds the
+coordinator who recorded it when the follow-up date comes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.catalog import t
+from bot.context import Context
+from bot.messages import Choice, Form, FormField, Inbound, Part, Reply, Text
+from bot.notify import queue
+from bot.parts import norwegian_date
+from bot.text import parse_date
+from handlers.audit import audited
+from handlers.topics import screen_for
+from storage import outcomes as store
+from storage.models import MeetingOutcome
+
+SUBMIT_ACTION = "outcome-submit"
+MEASURES = 3
+RECENT = 10
+SERVICES = (
+    "Skole", "Skolehelsetjenesten", "Barneverntjenesten", "Politiet", "PPT", "NAV", "BUP",
+    "Psykisk helse og familieteam", "Utekontakten og fritid", "SLT-koordinator", "Foresatte", "Ungdommen selv", "Annet",
+)  # fmt: skip
+NOTIFICATIONS = (("barnevern", "outcomes.notification.barnevern"), ("politi", "outcomes.notification.politi"))
+STATUSES = ("open", "continued", "closed")
+FREE_TEXT = ("known", "topics", "consent_archived_in", *(f"measure{i}_what" for i in range(1, MEASURES + 1)))
+
+
+def _options(values: tuple[str, ...]) -> tuple[Choice, ...]:
+    return tuple(Choice(value, value) for value in values)
+
+
+def outcome_form(ctx: Context) -> Reply:
+    """The referat form: a Slack modal, an Adaptive Card, or a prompt per field in the console."""
+    meeting_types = (*(m.name for m in ctx.municipality.meetings), "SLT-innsatsteam")
+    services = _options(SERVICES)
+    fields: list[FormField] = [
+        FormField("meeting_type", t("outcomes.f.meeting_type"), kind="select", options=_options(meeting_types)),
+        FormField("meeting_date", t("outcomes.f.meeting_date"), kind="date"),
+        FormField("participants", t("outcomes.f.participants"), kind="multiselect", options=services),
+        FormField("basis", t("outcomes.f.basis"), kind="select", options=(
+            Choice(t("outcomes.basis.anonymous"), "anonymous"), Choice(t("outcomes.basis.consent"), "consent"))),
+        FormField("consent_archived_in", t("outcomes.f.consent_archived_in"), required=False, max_length=200),
+        FormField("known", t("outcomes.f.known"), kind="multiline", required=False, hint=t("outcomes.no_names")),
+        FormField("topics", t("outcomes.f.topics"), kind="multiline", required=False),
+    ]  # fmt: skip
+    for i in range(1, MEASURES + 1):
+        fields += [
+            FormField(f"measure{i}_what", t("outcomes.f.measure_what", n=i), required=False, max_length=300),
+            FormField(f"measure{i}_responsible", t("outcomes.f.measure_responsible", n=i), kind="select",
+                      required=False, options=services),
+            FormField(f"measure{i}_due", t("outcomes.f.measure_due", n=i), kind="date", required=False),
+        ]  # fmt: skip
+    fields += [
+        FormField("stafettholder", t("outcomes.f.stafettholder"), kind="select", required=False, options=services),
+        FormField("notifications", t("outcomes.f.notifications"), kind="multiselect", required=False,
+                  options=tuple(Choice(t(key), value) for value, key in NOTIFICATIONS)),
+        FormField("follow_up_date", t("outcomes.f.follow_up_date"), kind="date", required=False),
+        FormField("status", t("outcomes.f.status"), kind="select",
+                  options=tuple(Choice(t(f"outcomes.status.{s}"), s) for s in STATUSES)),
+    ]  # fmt: skip
+    form = Form(action=SUBMIT_ACTION, title=t("outcomes.form_title"), fields=tuple(fields),
+                submit_label=t("outcomes.form_submit"))  # fmt: skip
+    return Reply(parts=(form,), ephemeral=True)
+
+
+async def start(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """`referat`: open the form."""
+    return [outcome_form(ctx)]
+
+
+def _text(values: dict[str, Any], name: str) -> str:
+    value = values.get(name, "")
+    return " ".join((value if isinstance(value, str) else " ".join(value)).split())
+
+
+def _lines(values: dict[str, Any], name: str) -> list[str]:
+    """A multi-line answer as a list: one item per line (or per ';' where a channel has no line breaks)."""
+    value = values.get(name, "")
+    text = value if isinstance(value, str) else "\n".join(value)
+    return [" ".join(line.split()) for line in re.split(r"[\n;]", text) if line.strip()]
+
+
+def _list(values: dict[str, Any], name: str) -> list[str]:
+    value = values.get(name, [])
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [str(part) for part in value]
+
+
+async def submit(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """Validate, screen and store a referat; on any problem nothing is stored and the user is told what."""
+    if not ctx.municipality.is_coordinator(inbound.user_id):
+        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
+    values = dict(inbound.values)
+    problems: list[str] = []
+    meeting_type = _text(values, "meeting_type")
+    if not meeting_type:
+        problems.append(t("outcomes.err.required", field=t("outcomes.f.meeting_type")))
+    meeting_date = parse_date(_text(values, "meeting_date"))
+    if meeting_date is None:
+        problems.append(t("outcomes.err.date", field=t("outcomes.f.meeting_date")))
+    follow_up_text = _text(values, "follow_up_date")
+    follow_up = parse_date(follow_up_text) if follow_up_text else None
+    if follow_up_text and follow_up is None:
+        problems.append(t("outcomes.err.date", field=t("outcomes.f.follow_up_date")))
+    status = _text(values, "status") or "open"
+    if status not in STATUSES:
+        problems.append(t("outcomes.err.required", field=t("outcomes.f.status")))
+    measures = []
+    for i in range(1, MEASURES + 1):
+        what, due_text = _text(values, f"measure{i}_what"), _text(values, f"measure{i}_due")
+        due = parse_date(due_text) if due_text else None
+        if due_text and due is None:
+            problems.append(t("outcomes.err.date", field=t("outcomes.f.measure_due", n=i)))
+        if what:
+            measures.append({"what": what, "responsible": _text(values, f"measure{i}_responsible"),
+                             "due": due.isoformat() if due else None})  # fmt: skip
+    screen = screen_for(ctx.municipality)
+    for name in FREE_TEXT:
+        screening = screen(_text(values, name))
+        if not screening.clean:
+            problems.append(t("outcomes.err.personal", kinds=", ".join(screening.kinds), text=screening.redacted))
+    if problems or meeting_date is None:
+        parts: list[Part] = [Text(t("outcomes.not_saved")), *(Text(f"- {p}") for p in problems)]
+        return [Reply(parts=tuple(parts), ephemeral=True), outcome_form(ctx)]
+    outcome = MeetingOutcome(
+        meeting_type=meeting_type,
+        meeting_date=meeting_date,
+        participants=_list(values, "participants"),
+        basis="consent" if _text(values, "basis") == "consent" else "anonymous",
+        consent_archived_in=_text(values, "consent_archived_in"),
+        known=_text(values, "known"),
+        topics=_lines(values, "topics"),
+        measures=measures,
+        stafettholder=_text(values, "stafettholder"),
+        notifications=_list(values, "notifications"),
+        follow_up_date=follow_up,
+        status=status,
+        responsible=inbound.user_id,
+        created_at=ctx.clock(),
+    )
+    async with ctx.db.session() as session:
+        stored = await store.add_outcome(session, outcome=outcome)
+    when = t("outcomes.follow_up_note", date=norwegian_date(follow_up)) if follow_up else ""
+    return [Reply.text(t("outcomes.saved", id=stored.id, type=meeting_type,
+                         date=norwegian_date(meeting_date), follow_up=when), ephemeral=True)]  # fmt: skip
+
+
+async def recent(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """`referater` for coordinators: the latest outcomes with measures and follow-up. Audited."""
+    async with ctx.db.session() as session:
+        outcomes = await store.recent_outcomes(session, limit=RECENT)
+        await audited(session, ctx, actor=inbound.user_id, action="read", kind="outcomes", count=len(outcomes))
+    if not outcomes:
+        return [Reply.text(t("outcomes.none"), ephemeral=True)]
+    parts: list[Part] = [Text(t("outcomes.recent_title"))]
+    for outcome in outcomes:
+        line = f"#{outcome.id} · {outcome.meeting_type} · {norwegian_date(outcome.meeting_date)} · " + t(
+            f"outcomes.status.{outcome.status}"
+        )
+        if outcome.follow_up_date:
+            line += " · " + t("outcomes.follow_up_short", date=norwegian_date(outcome.follow_up_date))
+        measures = "; ".join(f"{m['what']} ({m['responsible'] or '-'}, {m['due'] or '-'})" for m in outcome.measures)
+        parts.append(Text(line + (f"\n  {t('outcomes.measures')}: {measures}" if measures else "")))
+    return [Reply(parts=tuple(parts), ephemeral=True)]
+
+
+async def remind_follow_ups(ctx: Context) -> int:
+    """Queue a reminder to the responsible coordinator for each follow-up that has come (once per date)."""
+    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    queued = 0
+    async with ctx.db.session() as session:
+        for outcome in await store.follow_ups_due(session, today=today):
+            assert outcome.follow_up_date is not None
+            reply = Reply.text(t("outcomes.reminder", id=outcome.id, type=outcome.meeting_type,
+                                 date=norwegian_date(outcome.meeting_date),
+                                 follow_up=norwegian_date(outcome.follow_up_date)))  # fmt: skip
+            key = f"follow-up:{outcome.id}:{outcome.follow_up_date.isoformat()}"
+            queued += await queue(session, key=key, target=outcome.responsible, reply=reply, now=ctx.clock())
+    return queued
+
+
+def export_rows(outcomes: list[MeetingOutcome]) -> list[dict[str, Any]]:
+    """Outcomes as export rows with the contract's fields (not who recorded them)."""
+    return [
+        {
+            "id": o.id,
+            "meeting_type": o.meeting_type,
+            "meeting_date": o.meeting_date.isoformat(),
+            "participants": list(o.participants),
+            "topics": list(o.topics),
+            "measures": list(o.measures),
+            "follow_up_date": o.follow_up_date.isoformat() if o.follow_up_date else None,
+            "status": o.status,
+        }
+        for o in outcomes
+    ]

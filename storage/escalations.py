@@ -1,0 +1,51 @@
+"""Storage for anonymised escalation records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import EscalationRecord
+
+
+async def add_escalation(session: AsyncSession, *, record: EscalationRecord) -> EscalationRecord:
+    """Store one completed escalation dialog's record."""
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def get_escalation(session: AsyncSession, *, reference: str) -> EscalationRecord | None:
+    """One record by its reference, or None."""
+    return await session.get(EscalationRecord, reference)
+
+
+async def mark_notified(session: AsyncSession, *, reference: str) -> bool:
+    """Note that the coordinators were sent a summary; False if that was done already (or no such record)."""
+    record = await session.get(EscalationRecord, reference, with_for_update=True)
+    if record is None or record.coordinator_notified:
+        return False
+    record.coordinator_notified = True
+    session.add(record)
+    return True
+
+
+async def recent_escalations(session: AsyncSession, *, limit: int) -> list[EscalationRecord]:
+    """The most recently completed records."""
+    statement = select(EscalationRecord).order_by(col(EscalationRecord.completed_on).desc()).limit(limit)
+    return list((await session.exec(statement)).all())
+
+
+async def count_by_recommendation(session: AsyncSession, *, since: dt.date) -> Counter[str]:
+    """How many records ended in each recommendation since a day."""
+    statement = select(EscalationRecord.recommendation).where(col(EscalationRecord.completed_on) >= since)
+    return Counter(r or "akutt" for r in (await session.exec(statement)).all())
+
+
+async def all_escalations(session: AsyncSession) -> list[EscalationRecord]:
+    """Every record, oldest first (for export)."""
+    statement = select(EscalationRecord).order_by(col(EscalationRecord.completed_on), col(EscalationRecord.id))
+    return list((await session.exec(statement)).all())

@@ -1,0 +1,74 @@
+"""Storage for the outbox: proactive messages, each under a unique key so it is sent once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxMessage
+
+
+async def enqueue(session: AsyncSession, *, key: str, target: str, payload: dict[str, Any], now: dt.datetime) -> bool:
+    """Queue a message unless one with this key exists already; True if it was queued."""
+    try:
+        async with session.begin_nested():
+            session.add(OutboxMessage(key=key, target=target, payload=payload, created_at=now, next_attempt_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def due(
+    session: AsyncSession, *, now: dt.datetime, platforms: tuple[str, ...], limit: int = 50
+) -> list[OutboxMessage]:
+    """Unsent, not given-up messages for these platforms whose next attempt is due, oldest first."""
+    statement = (
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.sent_at).is_(None),
+            col(OutboxMessage.failed).is_(False),
+            col(OutboxMessage.next_attempt_at) <= now,
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    messages = (await session.exec(statement)).all()
+    return [m for m in messages if m.target.split(":", 1)[0] in platforms]
+
+
+async def pending_for(session: AsyncSession, *, target: str) -> list[OutboxMessage]:
+    """Unsent messages for one target (the console picks these up when that user starts a chat)."""
+    statement = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.target) == target, col(OutboxMessage.sent_at).is_(None))
+        .order_by(col(OutboxMessage.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def mark_sent(session: AsyncSession, *, message_id: int, now: dt.datetime) -> None:
+    """Record that a message was delivered, and drop its content: only the key is needed from now on."""
+    message = await session.get(OutboxMessage, message_id)
+    if message is not None:
+        message.sent_at, message.payload = now, {}
+        session.add(message)
+
+
+async def mark_retry(session: AsyncSession, *, message_id: int, next_attempt_at: dt.datetime, give_up: bool) -> int:
+    """Count a failed attempt and schedule the next one (or give up); returns the number of attempts."""
+    message = await session.get(OutboxMessage, message_id)
+    if message is None:
+        return 0
+    message.attempts += 1
+    message.next_attempt_at, message.failed = next_attempt_at, give_up
+    session.add(message)
+    return message.attempts
+
+
+async def get_by_key(session: AsyncSession, *, key: str) -> OutboxMessage | None:
+    """The message queued under this key, if any."""
+    return (await session.exec(select(OutboxMessage).where(col(OutboxMessage.key) == key))).first()

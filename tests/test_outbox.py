@@ -1,0 +1,101 @@
+"""The outbox: exactly-once queueing, delivery through a notifier, backoff with Retry-After, never lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.app import Bot
+from bot.messages import Reply
+from bot.notify import MAX_ATTEMPTS, OutboxWorker, SendFailed, queue
+from storage.models import OutboxMessage
+from tests.conftest import FrozenClock
+
+
+class FakeNotifier:
+    platform = "slack"
+
+    def __init__(self, failures: list[SendFailed] | None = None) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.failures = failures or []
+
+    async def send(self, target: str, reply: Reply) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((target, reply.plain))
+
+
+async def _queue(bot: Bot, key: str = "k1", target: str = "slack:C1") -> bool:
+    async with bot.db.session() as session:
+        return await queue(session, key=key, target=target, reply=Reply.text("Hei"), now=bot.context.clock())
+
+
+async def _message(bot: Bot, key: str = "k1") -> OutboxMessage:
+    from storage.outbox import get_by_key
+
+    async with bot.db.session() as session:
+        message = await get_by_key(session, key=key)
+    assert message is not None
+    return message
+
+
+async def test_the_same_key_is_queued_once(bot: Bot) -> None:
+    assert await _queue(bot)
+    assert not await _queue(bot)
+
+
+async def test_delivery_and_content_is_dropped_after_sending(bot: Bot) -> None:
+    await _queue(bot)
+    notifier = FakeNotifier()
+    worker = OutboxWorker(db=bot.db, clock=bot.context.clock, notifiers={"slack": notifier})
+    assert await worker.deliver_due() == 1
+    assert await worker.deliver_due() == 0
+    assert notifier.sent == [("slack:C1", "Hei")]
+    message = await _message(bot)
+    assert message.sent_at is not None and message.payload == {}
+
+
+async def test_rate_limited_send_waits_for_retry_after(bot: Bot, clock: FrozenClock) -> None:
+    await _queue(bot)
+    notifier = FakeNotifier([SendFailed("429", retry_after=30)])
+    worker = OutboxWorker(db=bot.db, clock=clock, notifiers={"slack": notifier})
+    assert await worker.deliver_due() == 0
+    message = await _message(bot)
+    assert message.attempts == 1 and message.next_attempt_at == clock() + dt.timedelta(seconds=30)
+    clock.advance(seconds=29)
+    assert await worker.deliver_due() == 0
+    clock.advance(seconds=2)
+    assert await worker.deliver_due() == 1
+
+
+async def test_repeated_failures_give_up_and_are_logged(bot: Bot, clock: FrozenClock, caplog) -> None:  # type: ignore[no-untyped-def]
+    await _queue(bot)
+    notifier = FakeNotifier([SendFailed("502") for _ in range(MAX_ATTEMPTS)])
+    worker = OutboxWorker(db=bot.db, clock=clock, notifiers={"slack": notifier})
+    for _ in range(MAX_ATTEMPTS):
+        await worker.deliver_due()
+        clock.advance(hours=2)
+    message = await _message(bot)
+    assert message.failed and message.attempts == MAX_ATTEMPTS and message.sent_at is None
+    assert "gave up on message" in caplog.text
+
+
+async def test_a_permanent_failure_is_not_retried(bot: Bot) -> None:
+    await _queue(bot)
+    notifier = FakeNotifier([SendFailed("channel_not_found", permanent=True)])
+    worker = OutboxWorker(db=bot.db, clock=bot.context.clock, notifiers={"slack": notifier})
+    await worker.deliver_due()
+    assert (await _message(bot)).failed
+
+
+async def test_targets_without_a_notifier_wait(bot: Bot) -> None:
+    await _queue(bot, target="teams:conversation")
+    worker = OutboxWorker(db=bot.db, clock=bot.context.clock, notifiers={"slack": FakeNotifier()})
+    assert await worker.deliver_due() == 0
+    assert (await _message(bot)).attempts == 0
+
+
+async def test_scheduler_has_its_jobs(bot: Bot) -> None:
+    from bot.scheduler import build_scheduler
+
+    scheduler = build_scheduler(bot, notifiers={})
+    assert {job.id for job in scheduler.get_jobs()} == {"outbox", "expire-dialogs", "follow-ups"}
