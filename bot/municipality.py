@@ -181,6 +181,16 @@ class MeetingSeries(_Model):
         return self
 
 
+class Retention(_Model):
+    """How many days each kind of record is kept before the bot deletes it."""
+
+    topics_days: int = Field(default=730, ge=1)
+    escalations_days: int = Field(default=730, ge=1)
+    outcomes_days: int = Field(default=1825, ge=1)
+    audit_days: int = Field(default=1825, ge=1)
+    sent_messages_days: int = Field(default=30, ge=1)
+
+
 class Municipality(_Model):
     """The whole municipality file."""
 
@@ -195,6 +205,7 @@ class Municipality(_Model):
     coordinators: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     flows: dict[str, str] = Field(default_factory=dict)
+    retention: Retention = Field(default_factory=Retention)
 
     @field_validator("timezone")
     @classmethod

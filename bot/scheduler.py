@@ -17,12 +17,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import Bot
 from bot.notify import Notifier, OutboxWorker
 from handlers import outcomes
+from handlers.retention import apply_retention
 
 log = logging.getLogger(__name__)
 
 OUTBOX_SECONDS = 10
 DIALOG_SWEEP_SECONDS = 3600
 FOLLOW_UP_HOUR, FOLLOW_UP_MINUTE = 7, 30
+RETENTION_HOUR = 3
 # A job that could not run on time (the process was down) still runs if it is at most this late.
 MISFIRE_GRACE_SECONDS = 6 * 3600
 
@@ -56,9 +58,12 @@ def build_scheduler(bot: Bot, notifiers: dict[str, Notifier]) -> AsyncIOSchedule
     scheduler.add_job(_guarded("follow-ups", lambda: outcomes.remind_follow_ups(ctx)),
                       CronTrigger(hour=FOLLOW_UP_HOUR, minute=FOLLOW_UP_MINUTE, timezone=bot.municipality.tz),
                       id="follow-ups")  # fmt: skip
+    nightly = CronTrigger(hour=RETENTION_HOUR, minute=0, timezone=bot.municipality.tz)
+    scheduler.add_job(_guarded("retention", lambda: apply_retention(ctx)), nightly, id="retention")
     return scheduler
 
 
 async def catch_up(bot: Bot) -> None:
     """On start, do what a daily job may have missed while the process was down (queued once, by key)."""
     await _guarded("follow-ups", lambda: outcomes.remind_follow_ups(bot.context))()
+    await _guarded("retention", lambda: apply_retention(bot.context))()

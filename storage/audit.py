@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,3 +22,9 @@ async def audit_entries(session: AsyncSession, *, limit: int = 100) -> list[Audi
     """The newest audit entries first."""
     statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     return list((await session.exec(statement)).all())
+
+
+async def delete_audit_before(session: AsyncSession, *, when: dt.datetime) -> int:
+    """Delete audit entries older than `when`; returns how many."""
+    result = await session.exec(delete(AuditEntry).where(col(AuditEntry.at) < when))
+    return int(getattr(result, "rowcount", 0))

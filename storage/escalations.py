@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,3 +50,9 @@ async def all_escalations(session: AsyncSession) -> list[EscalationRecord]:
     """Every record, oldest first (for export)."""
     statement = select(EscalationRecord).order_by(col(EscalationRecord.completed_on), col(EscalationRecord.id))
     return list((await session.exec(statement)).all())
+
+
+async def delete_escalations_before(session: AsyncSession, *, day: dt.date) -> int:
+    """Delete records whose completed on is before `day`; returns how many."""
+    result = await session.exec(delete(EscalationRecord).where(col(EscalationRecord.completed_on) < day))
+    return int(getattr(result, "rowcount", 0))

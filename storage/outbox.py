@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -72,3 +73,10 @@ async def mark_retry(session: AsyncSession, *, message_id: int, next_attempt_at:
 async def get_by_key(session: AsyncSession, *, key: str) -> OutboxMessage | None:
     """The message queued under this key, if any."""
     return (await session.exec(select(OutboxMessage).where(col(OutboxMessage.key) == key))).first()
+
+
+async def delete_sent_before(session: AsyncSession, *, when: dt.datetime) -> int:
+    """Forget delivered messages (their keys) sent before `when`; returns how many."""
+    statement = delete(OutboxMessage).where(col(OutboxMessage.sent_at).is_not(None), col(OutboxMessage.sent_at) < when)
+    result = await session.exec(statement)
+    return int(getattr(result, "rowcount", 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,3 +35,9 @@ async def follow_ups_due(session: AsyncSession, *, today: dt.date) -> list[Meeti
 async def all_outcomes(session: AsyncSession) -> list[MeetingOutcome]:
     """Every outcome, oldest first (for export)."""
     return list((await session.exec(select(MeetingOutcome).order_by(col(MeetingOutcome.id)))).all())
+
+
+async def delete_outcomes_before(session: AsyncSession, *, day: dt.date) -> int:
+    """Delete records whose meeting date is before `day`; returns how many."""
+    result = await session.exec(delete(MeetingOutcome).where(col(MeetingOutcome.meeting_date) < day))
+    return int(getattr(result, "rowcount", 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -90,3 +91,11 @@ async def agenda(session: AsyncSession, *, meeting_date: dt.date) -> list[Topic]
 async def all_topics(session: AsyncSession) -> list[Topic]:
     """Every topic, oldest first (for export)."""
     return list((await session.exec(select(Topic).order_by(col(Topic.id)))).all())
+
+
+async def delete_topics_before(session: AsyncSession, *, day: dt.date) -> int:
+    """Delete topics suggested before `day`, with their votes; returns how many topics."""
+    old = select(Topic.id).where(col(Topic.created_on) < day)
+    await session.exec(delete(TopicVote).where(col(TopicVote.topic_id).in_(old)))
+    result = await session.exec(delete(Topic).where(col(Topic.created_on) < day))
+    return int(getattr(result, "rowcount", 0))

@@ -98,4 +98,4 @@ async def test_scheduler_has_its_jobs(bot: Bot) -> None:
     from bot.scheduler import build_scheduler
 
     scheduler = build_scheduler(bot, notifiers={})
-    assert {job.id for job in scheduler.get_jobs()} == {"outbox", "expire-dialogs", "follow-ups"}
+    assert {job.id for job in scheduler.get_jobs()} == {"outbox", "expire-dialogs", "follow-ups", "retention"}
