@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,14 +17,30 @@ from bot.context import Context
 from bot.dialogs import Clock, DialogEngine, Flow, load_flow
 from bot.messages import Inbound, Reply
 from bot.municipality import Municipality, load_municipality
+from bot.notify import Notifier
 from bot.router import Router
-from handlers import contacts, escalation, help, meetings, outcomes, questions, routines, topics
+from handlers import (
+    calendar,
+    contacts,
+    digest,
+    escalation,
+    help,
+    meeting_changes,
+    meetings,
+    outcomes,
+    questions,
+    routines,
+    topics,
+)
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 FLOWS_DIR = Path(__file__).resolve().parent / "data" / "flows"
 DIALOG_TIMEOUT = dt.timedelta(hours=24)
+# The subscribable calendar shows the last month and the next year.
+CALENDAR_PAST = dt.timedelta(days=31)
+CALENDAR_FUTURE = dt.timedelta(days=366)
 
 
 def utc_now() -> dt.datetime:
@@ -53,6 +69,11 @@ def build_router() -> Router:
     router.command("referat", coordinators_only=True)(outcomes.start)
     router.command("referater", coordinators_only=True)(outcomes.recent)
     router.action(outcomes.SUBMIT_ACTION)(outcomes.submit)
+    router.command("avlys", coordinators_only=True)(meeting_changes.cancel_menu)
+    router.command("flytt", coordinators_only=True)(meeting_changes.move_form)
+    router.action(meeting_changes.CANCEL_ACTION)(meeting_changes.cancel)
+    router.action(meeting_changes.MOVE_ACTION)(meeting_changes.move)
+    router.command("oppsummering", "sammendrag", "digest", coordinators_only=True)(digest.on_demand)
     router.fallback(questions.answer_question)
     return router
 
@@ -122,9 +143,10 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     return Bot(settings=settings, municipality=municipality, db=db, router=build_router(), context=context)
 
 
-def build_web_app(bot: Bot) -> web.Application:
+def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> web.Application:
     """The aiohttp application: health check now; Slack, Teams and the calendar mount here as they arrive."""
     app = web.Application()
+    notifiers = notifiers or {}
 
     async def healthz(_request: web.Request) -> web.Response:
         if await bot.db.ping():
@@ -133,15 +155,26 @@ def build_web_app(bot: Bot) -> web.Application:
 
     app.router.add_get("/healthz", healthz)
 
+    async def calendar_feed(_request: web.Request) -> web.Response:
+        today = bot.context.clock().astimezone(bot.municipality.tz).date()
+        body = await calendar.calendar_ics(bot.context, today - CALENDAR_PAST, today + CALENDAR_FUTURE)
+        return web.Response(body=body.encode(), content_type="text/calendar", charset="utf-8",
+                            headers={"Content-Disposition": 'inline; filename="slt-moter.ics"'})  # fmt: skip
+
+    app.router.add_get("/calendar.ics", calendar_feed)
+
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        from bot.scheduler import build_scheduler, catch_up
+        from bot.scheduler import LeaderLock, build_scheduler, catch_up
 
         await bot.start()
-        scheduler = build_scheduler(bot, notifiers={})
+        leader = LeaderLock(bot.db)
+        await leader.refresh()
+        scheduler = build_scheduler(bot, notifiers=dict(notifiers), leader=leader)
         scheduler.start()
-        await catch_up(bot)
+        await catch_up(bot, leader)
         yield
         scheduler.shutdown(wait=False)
+        await leader.release()
         await bot.close()
 
     app.cleanup_ctx.append(lifecycle)

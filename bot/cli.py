@@ -1,9 +1,10 @@
-"""The `slt-bot` command line: serve, chat, export, db upgrade."""
+"""The `slt-bot` command line: serve, chat, export, calendar, reminders, db upgrade."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import logging
 import sys
@@ -12,13 +13,16 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.app import build_bot, build_web_app
+from bot.app import Bot, build_bot, build_web_app
 from bot.config import Settings, load_settings
 from bot.dialogs import FlowError
 from bot.export import FORMATS, render
 from bot.logs import configure_logging
 from bot.municipality import MunicipalityError
+from handlers.calendar import calendar_ics
 from handlers.exports import COLUMNS, export_records
+from handlers.reminders import planned_reminders, reminder_reply
+from handlers.schedule import load_overrides
 from storage.db import DatabaseConfigError, DatabaseUnavailable
 
 log = logging.getLogger("slt-bot")
@@ -47,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="json", help="json (standard), csv eller xlsx")
     export.add_argument("--out", type=Path, help="fil å skrive til (standard: standard ut; xlsx krever --out)")
 
+    calendar = commands.add_parser("calendar", help="møteplanen som iCalendar (RFC 5545)")
+    calendar.add_argument("--from", dest="start", type=_date, help="første dato, ÅÅÅÅ-MM-DD (standard: i dag)")
+    calendar.add_argument("--to", dest="end", type=_date, help="siste dato, ÅÅÅÅ-MM-DD (standard: om ett år)")
+    calendar.add_argument("--out", type=Path, help="fil å skrive til (standard: standard ut)")
+
+    reminders = commands.add_parser("reminders", help="påminnelser som ville blitt sendt")
+    reminders.add_argument("--dry-run", action="store_true", required=True, help="vis bare, send ingenting")
+    reminders.add_argument("--from", dest="start", type=_date, help="første dato, ÅÅÅÅ-MM-DD (standard: i dag)")
+    reminders.add_argument("--to", dest="end", type=_date, help="siste dato, ÅÅÅÅ-MM-DD (standard: om 30 dager)")
+
     db = commands.add_parser("db", help="databasen")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     db_commands.add_parser("upgrade", help="kjør databasemigreringer (serve og chat gjør det også ved start)")
@@ -68,7 +82,27 @@ async def _export(settings: Settings, kind: str, fmt: str, out: Path | None) -> 
         columns, rows = await export_records(bot.context, kind, actor=f"cli:{getpass.getuser()}")
     finally:
         await bot.close()
-    data = render(rows, columns, fmt)
+    _write(render(rows, columns, fmt), out)
+    if out is not None:
+        print(f"{len(rows)} {kind} skrevet til {out}", file=sys.stderr)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» er ikke en dato på formen ÅÅÅÅ-MM-DD") from None
+
+
+def _range(bot: Bot, start: dt.date | None, end: dt.date | None, default_days: int) -> tuple[dt.date, dt.date]:
+    first = start or bot.context.clock().astimezone(bot.municipality.tz).date()
+    last = end or first + dt.timedelta(days=default_days)
+    if last < first:
+        raise CliError("--to er før --from")
+    return first, last
+
+
+def _write(data: bytes, out: Path | None) -> None:
     if out is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -77,7 +111,36 @@ async def _export(settings: Settings, kind: str, fmt: str, out: Path | None) -> 
         out.write_bytes(data)
     except OSError as exc:
         raise CliError(f"kan ikke skrive {out}: {exc.strerror}") from None
-    print(f"{len(rows)} {kind} skrevet til {out}", file=sys.stderr)
+
+
+async def _calendar(settings: Settings, start: dt.date | None, end: dt.date | None, out: Path | None) -> None:
+    bot = build_bot(settings)
+    try:
+        await bot.start()
+        first, last = _range(bot, start, end, 366)
+        text = await calendar_ics(bot.context, first, last)
+    finally:
+        await bot.close()
+    _write(text.encode(), out)
+
+
+async def _reminders(settings: Settings, start: dt.date | None, end: dt.date | None) -> None:
+    bot = build_bot(settings)
+    try:
+        await bot.start()
+        first, last = _range(bot, start, end, 30)
+        tz = bot.municipality.tz
+        window = (dt.datetime.combine(first, dt.time(), tzinfo=tz), dt.datetime.combine(last, dt.time.max, tzinfo=tz))
+        planned = planned_reminders(bot.municipality, *window, await load_overrides(bot.context))
+        lines = []
+        for reminder in planned:
+            reply = await reminder_reply(bot.context, reminder)
+            headline = reply.plain.splitlines()[0].replace("*", "")
+            when = reminder.due.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            lines.append(f"{when}  {reminder.target:<22}  {reminder.rule.kind:<7}  {headline}")
+    finally:
+        await bot.close()
+    print("\n".join(lines) if lines else "ingen påminnelser i perioden")
 
 
 async def _upgrade(settings: Settings) -> None:
@@ -103,6 +166,10 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         _serve(settings, args.host, args.port)
     elif args.command == "export":
         asyncio.run(_export(settings, args.kind, args.format, args.out))
+    elif args.command == "calendar":
+        asyncio.run(_calendar(settings, args.start, args.end, args.out))
+    elif args.command == "reminders":
+        asyncio.run(_reminders(settings, args.start, args.end))
     elif args.command == "db":
         asyncio.run(_upgrade(settings))
 

@@ -154,6 +154,14 @@ class Period(_Model):
         return self
 
 
+class ReminderRule(_Model):
+    """When to remind before a meeting, and what kind of reminder it is."""
+
+    days_before: int = Field(ge=0, le=60)
+    at: dt.time
+    kind: Literal["topics", "agenda", "link"]
+
+
 class MeetingSeries(_Model):
     """A recurring meeting (breakfast meeting, koordineringsgruppe, ...) and its holiday rules."""
 
@@ -173,6 +181,16 @@ class MeetingSeries(_Model):
     source: str
     channels: tuple[str, ...] = ()
     takes_topics: bool = False
+    reminders: tuple[ReminderRule, ...] = ()
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            platform, _, ident = value.partition(":")
+            if platform not in {"slack", "teams", "console"} or not ident:
+                raise ValueError(f"«{value}» må ha formen slack:ID, teams:ID eller console:ID")
+        return values
 
     @model_validator(mode="after")
     def _times(self) -> MeetingSeries:
@@ -191,6 +209,14 @@ class Retention(_Model):
     sent_messages_days: int = Field(default=30, ge=1)
 
 
+class Digest(_Model):
+    """When coordinators get their digest."""
+
+    enabled: bool = True
+    weekday: Annotated[int, BeforeValidator(_weekday), Field(ge=0, le=6)] = 0
+    at: dt.time = dt.time(8, 0)
+
+
 class Municipality(_Model):
     """The whole municipality file."""
 
@@ -206,6 +232,7 @@ class Municipality(_Model):
     channels: tuple[str, ...] = ()
     flows: dict[str, str] = Field(default_factory=dict)
     retention: Retention = Field(default_factory=Retention)
+    digest: Digest = Field(default_factory=Digest)
 
     @field_validator("timezone")
     @classmethod

@@ -7,6 +7,7 @@ through the notifier of the target's platform, backing off on failure and honour
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
@@ -19,12 +20,15 @@ from bot.dialogs import Clock
 from bot.messages import Reply, reply_from_payload, reply_to_payload
 from storage import outbox
 from storage.db import Database
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BASE_DELAY_SECONDS = 5.0
 MAX_DELAY_SECONDS = 3600.0
+# How long a claimed message is reserved for the worker sending it before another may try.
+CLAIM_LEASE = dt.timedelta(minutes=2)
 
 
 class SendFailed(Exception):
@@ -36,9 +40,13 @@ class SendFailed(Exception):
 
 
 class Notifier(Protocol):
-    """Posts a Reply to a target on one platform (a channel id, or a user for a direct message)."""
+    """Posts a Reply to a target on one platform (a channel id, or a user for a direct message).
+
+    `min_interval` is the platform's pace per target in seconds (Slack: about one message a second per channel).
+    """
 
     platform: str
+    min_interval: float
 
     async def send(self, target: str, reply: Reply) -> None:
         """Deliver, or raise SendFailed."""
@@ -75,7 +83,10 @@ class OutboxWorker:
         self.db, self.clock, self.notifiers = db, clock, notifiers
 
     async def deliver_due(self) -> int:
-        """Send what is due now; returns how many were delivered. Failures are rescheduled, never lost."""
+        """Send what is due now; returns how many were delivered. Failures are rescheduled, never lost.
+
+        Targets are served side by side; messages to one target go one at a time at the platform's pace.
+        """
         if not self.notifiers:
             return 0
         try:
@@ -84,14 +95,29 @@ class OutboxWorker:
         except (SQLAlchemyError, OSError) as exc:
             log.warning("outbox: database unavailable (%s); will try again", type(exc).__name__)
             return 0
-        delivered = 0
+        by_target: dict[str, list[OutboxMessage]] = {}
         for message in messages:
+            by_target.setdefault(message.target, []).append(message)
+        sent = await asyncio.gather(*(self._deliver_to(target, queued) for target, queued in by_target.items()))
+        return sum(sent)
+
+    async def _deliver_to(self, target: str, messages: list[OutboxMessage]) -> int:
+        notifier = self.notifiers[target.split(":", 1)[0]]
+        delivered = 0
+        for index, message in enumerate(messages):
             assert message.id is not None
-            platform = message.target.split(":", 1)[0]
+            if index:
+                await asyncio.sleep(notifier.min_interval)
+            async with self.db.session() as session:
+                # Another worker (a second replica) may have taken it: then it is theirs to send.
+                if not await outbox.claim(session, message_id=message.id, now=self.clock(), lease=CLAIM_LEASE):
+                    continue
             try:
-                await self.notifiers[platform].send(message.target, reply_from_payload(message.payload))
+                await notifier.send(target, reply_from_payload(message.payload))
             except SendFailed as exc:
                 await self._failed(message.id, message.attempts + 1, exc)
+                if exc.retry_after is not None:
+                    break  # the platform asked us to slow down for this target
                 continue
             async with self.db.session() as session:
                 await outbox.mark_sent(session, message_id=message.id, now=self.clock())

@@ -21,6 +21,7 @@ from bot.notify import queue
 from handlers.audit import audited
 from handlers.topics import screen_for
 from storage import escalations as store
+from storage.digest import escalations_by_recommendation
 from storage.models import EscalationRecord
 
 NOTIFY_ACTION = "escalation-notify"
@@ -184,13 +185,13 @@ async def overview(inbound: Inbound, ctx: Context) -> list[Reply]:
     """`bekymringer` for coordinators: counts by recommendation (90 days) and the latest records. Audited."""
     since = ctx.clock().astimezone(ctx.municipality.tz).date() - dt.timedelta(days=90)
     async with ctx.db.session() as session:
-        counts = await store.count_by_recommendation(session, since=since)
+        counts = await escalations_by_recommendation(session, since=since)
         recent = await store.recent_escalations(session, limit=RECENT)
         await audited(session, ctx, actor=inbound.user_id, action="read", kind="escalations", count=len(recent))
     if not recent:
         return [Reply.text(t("escalation.none"), ephemeral=True)]
     flow = ctx.dialogs.flows.get("bekymring")
-    totals = tuple((recommendation_label(code), str(n)) for code, n in counts.most_common())
+    totals = tuple((recommendation_label(code), str(n)) for code, n in counts)
     parts: list[Part] = [Facts(title=t("escalation.counts_title"), items=totals), Text(t("escalation.recent_title"))]
     for record in recent:
         what = t("escalation.acute_line") if record.acute else (

@@ -21,7 +21,7 @@ async def show_help(inbound: Inbound, ctx: Context) -> list[Reply]:
     if ctx.municipality.is_coordinator(inbound.user_id):
         coordinator_items = tuple(
             (t(f"help.cmd.{name}"), t(f"help.desc.{name}"))
-            for name in ("temaer", "bekymringer", "referat", "referater")
+            for name in ("temaer", "bekymringer", "referat", "referater", "avlys", "flytt", "oppsummering")
         )
         parts.append(Facts(title=t("help.coordinators_title"), items=coordinator_items))
     parts.append(Text(t("help.questions")))

@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.messages import Facts, Inbound, Link, Part, Reply, Text
 from bot.municipality import MeetingSeries, Municipality
 from bot.parts import norwegian_date, source_line
-from handlers.schedule import Occurrence, upcoming
+from handlers.schedule import Occurrence, coming
 from handlers.topics import agenda_lines
 
 SHOWN_PER_SERIES = 3
@@ -37,17 +37,18 @@ async def meeting_plan(inbound: Inbound, ctx: Context) -> list[Reply]:
     parts: list[Part] = [Text(t("meetings.intro", municipality=municipality.name))]
     sources: list[str] = []
     for series in municipality.meetings:
-        coming = upcoming(municipality, series, ctx.clock(), SHOWN_PER_SERIES)
+        next_ones = await coming(ctx, series, SHOWN_PER_SERIES)
         items = [
-            (t("meetings.next" if i == 0 else "meetings.then"), describe(o, municipality)) for i, o in enumerate(coming)
+            (t("meetings.next" if i == 0 else "meetings.then"), describe(o, municipality))
+            for i, o in enumerate(next_ones)
         ]
         if not items:
             items = [(t("meetings.next"), t("meetings.none_planned"))]
         if series.location:
             items.append((t("meetings.where"), series.location))
         parts.append(Facts(title=series.name, items=tuple(items)))
-        if coming:
-            parts += await _agenda(ctx, series, coming[0].day)
+        if next_ones:
+            parts += await _agenda(ctx, series, next_ones[0].day)
         if series.teams_url:
             parts.append(Link(title=t("meetings.teams_link", name=series.name), url=series.teams_url))
         sources.append(series.source)
@@ -66,14 +67,14 @@ async def _agenda(ctx: Context, series: MeetingSeries, day: dt.date) -> list[Par
 async def next_meeting_answer(ctx: Context, series: MeetingSeries) -> Reply:
     """The answer to 'when is the next ...?': date and time, place, link, description and source."""
     municipality = ctx.municipality
-    coming = upcoming(municipality, series, ctx.clock(), 2)
-    if not coming:
+    next_ones = await coming(ctx, series, 2)
+    if not next_ones:
         parts: list[Part] = [Text(t("meetings.next_none", name=series.name))]
     else:
-        parts = [Text(t("meetings.next_is", name=series.name, when=describe(coming[0], municipality)))]
-        parts += await _agenda(ctx, series, coming[0].day)
-        if len(coming) > 1:
-            parts.append(Text(t("meetings.after_that", when=describe(coming[1], municipality))))
+        parts = [Text(t("meetings.next_is", name=series.name, when=describe(next_ones[0], municipality)))]
+        parts += await _agenda(ctx, series, next_ones[0].day)
+        if len(next_ones) > 1:
+            parts.append(Text(t("meetings.after_that", when=describe(next_ones[1], municipality))))
     if series.location:
         parts.append(Text(t("meetings.where_is", where=series.location)))
     if series.teams_url:

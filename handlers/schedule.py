@@ -1,16 +1,27 @@
-"""When meetings happen: each series' dates by its rule, moved or skipped for public and school holidays."""
+"""When meetings happen: each series' dates by its rule, moved or skipped for holidays, and coordinators' changes.
+
+An occurrence is identified by its rule date (the date the rule gives before any move), so a holiday move or a
+coordinator's move never changes which meeting it is: calendar UIDs and reminder keys stay stable.
+"""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
 import holidays
 
+from bot.context import Context
 from bot.municipality import MeetingSeries, Municipality
+from storage.meetings import list_overrides
+
+# (series id, rule date) -> ("cancel", None) or ("move", new date)
+Overrides = Mapping[tuple[str, dt.date], tuple[str, dt.date | None]]
+NO_OVERRIDES: Overrides = {}
 
 # How far a meeting may be moved to find a working day before it is skipped instead.
 MAX_MOVE_DAYS = 10
@@ -23,7 +34,7 @@ class Occurrence:
     series: MeetingSeries
     day: dt.date
     rule_date: dt.date
-    status: Literal["planned", "skipped"]
+    status: Literal["planned", "skipped", "cancelled"]
     reason: str = ""
     theme: str = ""
 
@@ -92,8 +103,25 @@ def _place(municipality: Municipality, series: MeetingSeries, day: dt.date) -> O
     return Occurrence(series, day, day, "skipped", reason=reason, theme=theme)
 
 
-def occurrences(municipality: Municipality, series: MeetingSeries, start: dt.date, end: dt.date) -> list[Occurrence]:
-    """Every occurrence of a series whose rule date lies in [start, end], skipped ones included, by date."""
+def _apply(occurrence: Occurrence, overrides: Overrides) -> Occurrence:
+    change = overrides.get((occurrence.series.id, occurrence.rule_date))
+    if change is None:
+        return occurrence
+    action, new_date = change
+    if action == "cancel":
+        return replace(occurrence, status="cancelled", reason="avlyst")
+    assert new_date is not None
+    return replace(occurrence, day=new_date, status="planned", reason="flyttet av SLT-koordinator")
+
+
+def occurrences(
+    municipality: Municipality,
+    series: MeetingSeries,
+    start: dt.date,
+    end: dt.date,
+    overrides: Overrides = NO_OVERRIDES,
+) -> list[Occurrence]:
+    """Every occurrence of a series whose rule date lies in [start, end], skipped and cancelled ones included."""
     found: list[Occurrence] = []
     if series.schedule.dates:
         found = [_place(municipality, series, d) for d in series.schedule.dates if start <= d <= end]
@@ -107,20 +135,39 @@ def occurrences(municipality: Municipality, series: MeetingSeries, start: dt.dat
                 else:
                     found.append(_place(municipality, series, day))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return sorted(found, key=lambda o: o.day)
+    return sorted((_apply(o, overrides) for o in found), key=lambda o: o.day)
 
 
 def upcoming(
-    municipality: Municipality, series: MeetingSeries, now: dt.datetime, count: int, horizon_days: int = 400
+    municipality: Municipality,
+    series: MeetingSeries,
+    now: dt.datetime,
+    count: int,
+    horizon_days: int = 400,
+    overrides: Overrides = NO_OVERRIDES,
 ) -> list[Occurrence]:
     """The next `count` planned occurrences of a series that have not ended yet at `now`."""
     local_now = now.astimezone(municipality.tz)
     # Start a little early: a meeting moved forward from next month's rule date still counts.
+    # A coordinator may move a meeting by more than a holiday would, so look a month back for rule dates.
     window = occurrences(
         municipality,
         series,
-        local_now.date() - dt.timedelta(days=MAX_MOVE_DAYS),
+        local_now.date() - dt.timedelta(days=31),
         local_now.date() + dt.timedelta(days=horizon_days),
+        overrides,
     )
     planned = [o for o in window if o.status == "planned" and o.ends_at(municipality) > local_now]
     return planned[:count]
+
+
+async def load_overrides(ctx: Context) -> Overrides:
+    """The coordinators' cancellations and moves, as the schedule functions take them."""
+    async with ctx.db.session() as session:
+        rows = await list_overrides(session)
+    return {(row.series_id, row.rule_date): (row.action, row.new_date) for row in rows}
+
+
+async def coming(ctx: Context, series: MeetingSeries, count: int) -> list[Occurrence]:
+    """The next planned occurrences of a series, with the coordinators' changes applied."""
+    return upcoming(ctx.municipality, series, ctx.clock(), count, overrides=await load_overrides(ctx))

@@ -22,7 +22,7 @@ from bot.router import command_text
 from bot.text import parse_date
 from handlers.anonymiser import Screen, Screening
 from handlers.audit import audited
-from handlers.schedule import upcoming
+from handlers.schedule import coming
 from storage import keys
 from storage import topics as store
 from storage.models import Topic
@@ -134,11 +134,11 @@ async def _store(inbound: Inbound, ctx: Context, text: str) -> list[Reply]:
     return [Reply.text(t("topics.stored", id=topic.id, meeting=where), ephemeral=True)]
 
 
-def _vote_period(ctx: Context) -> str:
-    """Votes count once per person per meeting: the period is the next topic meeting's date."""
+async def _vote_period(ctx: Context) -> str:
+    """Votes count once per person per meeting: the period is the next topic meeting's (rule) date."""
     series = topic_series(ctx.municipality)
-    coming = upcoming(ctx.municipality, series, ctx.clock(), 1) if series else []
-    return coming[0].day.isoformat() if coming else "ingen-mote"
+    next_ones = await coming(ctx, series, 1) if series else []
+    return next_ones[0].rule_date.isoformat() if next_ones else "ingen-mote"
 
 
 async def vote(inbound: Inbound, ctx: Context) -> list[Reply]:
@@ -160,7 +160,7 @@ async def vote_button(inbound: Inbound, ctx: Context) -> list[Reply]:
 
 
 async def _vote(inbound: Inbound, ctx: Context, topic_id: int) -> list[Reply]:
-    period = _vote_period(ctx)
+    period = await _vote_period(ctx)
     async with ctx.db.session() as session:
         topic = await store.get_topic(session, topic_id=topic_id)
         if topic is None or topic.status not in store.OPEN_STATUSES:
@@ -206,7 +206,7 @@ async def list_for_coordinator(inbound: Inbound, ctx: Context) -> list[Reply]:
         await audited(session, ctx, actor=inbound.user_id, action="read", kind="topics", count=count)
     if not open_topics and not done:
         return [Reply.text(t("topics.none_at_all"), ephemeral=True)]
-    dates = _plannable_dates(ctx)
+    dates = await _plannable_dates(ctx)
     parts: list[Part] = [Text(t("topics.admin_intro", n=len(open_topics)))]
     for topic in open_topics:
         parts.append(Text(_line(topic)))
@@ -220,11 +220,11 @@ async def list_for_coordinator(inbound: Inbound, ctx: Context) -> list[Reply]:
     return [Reply(parts=tuple(parts), ephemeral=True)]
 
 
-def _plannable_dates(ctx: Context) -> list[dt.date]:
+async def _plannable_dates(ctx: Context) -> list[dt.date]:
     series = topic_series(ctx.municipality)
     if series is None:
         return []
-    return [o.day for o in upcoming(ctx.municipality, series, ctx.clock(), PLANNABLE_MEETINGS)]
+    return [o.day for o in await coming(ctx, series, PLANNABLE_MEETINGS)]
 
 
 async def admin_choice(inbound: Inbound, ctx: Context) -> list[Reply]:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import EscalationRecord
+from storage.models import EscalationCategory, EscalationRecord
 
 
 async def add_escalation(session: AsyncSession, *, record: EscalationRecord) -> EscalationRecord:
-    """Store one completed escalation dialog's record."""
+    """Store one completed escalation dialog's record (and its categories as rows, for counting)."""
     session.add(record)
+    await session.flush()
+    for category in dict.fromkeys(record.categories):
+        session.add(EscalationCategory(escalation_id=record.id, category=category))
     await session.flush()
     return record
 
@@ -40,12 +42,6 @@ async def recent_escalations(session: AsyncSession, *, limit: int) -> list[Escal
     return list((await session.exec(statement)).all())
 
 
-async def count_by_recommendation(session: AsyncSession, *, since: dt.date) -> Counter[str]:
-    """How many records ended in each recommendation since a day."""
-    statement = select(EscalationRecord.recommendation).where(col(EscalationRecord.completed_on) >= since)
-    return Counter(r or "akutt" for r in (await session.exec(statement)).all())
-
-
 async def all_escalations(session: AsyncSession) -> list[EscalationRecord]:
     """Every record, oldest first (for export)."""
     statement = select(EscalationRecord).order_by(col(EscalationRecord.completed_on), col(EscalationRecord.id))
@@ -53,6 +49,8 @@ async def all_escalations(session: AsyncSession) -> list[EscalationRecord]:
 
 
 async def delete_escalations_before(session: AsyncSession, *, day: dt.date) -> int:
-    """Delete records whose completed on is before `day`; returns how many."""
+    """Delete records completed before `day` (with their category rows); returns how many."""
+    old = select(EscalationRecord.id).where(col(EscalationRecord.completed_on) < day)
+    await session.exec(delete(EscalationCategory).where(col(EscalationCategory.escalation_id).in_(old)))
     result = await session.exec(delete(EscalationRecord).where(col(EscalationRecord.completed_on) < day))
     return int(getattr(result, "rowcount", 0))

@@ -176,3 +176,26 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)
     kind: str = Field(max_length=40)
     count: int = Field(default=0)
+
+
+class OccurrenceOverride(SQLModel, table=True):
+    """A coordinator cancelled or moved one occurrence of a meeting series."""
+
+    __tablename__ = "occurrence_override"
+    __table_args__ = (UniqueConstraint("series_id", "rule_date", name="uq_occurrence_override"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: str = Field(max_length=100)
+    rule_date: dt.date
+    action: str = Field(max_length=10)  # "cancel" or "move"
+    new_date: dt.date | None = Field(default=None)
+    created_at: dt.datetime = _when(nullable=False)
+
+
+class EscalationCategory(SQLModel, table=True):
+    """One concern category of an escalation record, so the digest can count categories with GROUP BY."""
+
+    __tablename__ = "escalation_category"
+
+    escalation_id: str = Field(foreign_key="escalation.id", primary_key=True, max_length=20, ondelete="CASCADE")
+    category: str = Field(primary_key=True, max_length=40, index=True)

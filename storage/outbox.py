@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -49,6 +49,21 @@ async def pending_for(session: AsyncSession, *, target: str) -> list[OutboxMessa
         .order_by(col(OutboxMessage.id))
     )
     return list((await session.exec(statement)).all())
+
+
+async def claim(session: AsyncSession, *, message_id: int, now: dt.datetime, lease: dt.timedelta) -> bool:
+    """Take a due message for sending; False if another worker took it first (its lease has not run out)."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.sent_at).is_(None),
+            col(OutboxMessage.next_attempt_at) <= now,
+        )
+        .values(next_attempt_at=now + lease)
+    )
+    result = await session.exec(statement)
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def mark_sent(session: AsyncSession, *, message_id: int, now: dt.datetime) -> None:

@@ -107,6 +107,12 @@ def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database (skipped with a reason when there is no server)."""
+    yield from fresh_postgres_database()
+
+
+@pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """The database for behaviour tests: SQLite, or PostgreSQL when SLT_TEST_DATABASE=postgresql."""
     if SUITE_BACKEND == "postgresql":

@@ -99,7 +99,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     assert "databasen er oppdatert" in result.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["chat"], ["serve"], ["db"]])
+@pytest.mark.parametrize("command", [[], ["chat"], ["serve"], ["db"], ["export"], ["calendar"], ["reminders"]])
 def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     result = run([*command, "--help"], tmp_path)
     assert result.returncode == 0 and "usage: slt-bot" in result.stdout
@@ -224,3 +224,22 @@ def test_export_escalations_and_outcomes(tmp_path: Path) -> None:
     assert run(["export", "outcomes", "--format", "xlsx", "--out", str(tmp_path / "o.xlsx")], tmp_path).returncode == 0
     for user_id in ("console-user", "console:koordinator"):
         assert user_id not in json.dumps(escalations) + json.dumps(outcomes)
+
+
+def test_calendar_command(tmp_path: Path) -> None:
+    result = run(["calendar", "--from", "2026-12-01", "--to", "2026-12-31", "--out", str(tmp_path / "m.ics")], tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "m.ics").read_bytes().decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and "DTSTART;TZID=Europe/Oslo:20261218T080000" in text
+    assert run(["calendar", "--from", "2026-13-01"], tmp_path).returncode == 2  # argparse: bad date
+    backwards = run(["calendar", "--from", "2027-01-01", "--to", "2026-01-01"], tmp_path)
+    assert backwards.returncode == 1 and "--to er før --from" in backwards.stderr
+
+
+def test_reminders_dry_run(tmp_path: Path) -> None:
+    result = run(["reminders", "--dry-run", "--from", "2026-12-10", "--to", "2026-12-18"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("2026-12-11 09:00  slack:C0EKSSLT") and "topics" in lines[0]
+    assert any(line.startswith("2026-12-18 07:30") and "link" in line for line in lines)
+    assert run(["reminders"], tmp_path).returncode == 2  # --dry-run is required: serve does the sending

@@ -13,6 +13,7 @@ from tests.conftest import FrozenClock
 
 class FakeNotifier:
     platform = "slack"
+    min_interval = 0.0
 
     def __init__(self, failures: list[SendFailed] | None = None) -> None:
         self.sent: list[tuple[str, str]] = []
@@ -95,7 +96,9 @@ async def test_targets_without_a_notifier_wait(bot: Bot) -> None:
 
 
 async def test_scheduler_has_its_jobs(bot: Bot) -> None:
-    from bot.scheduler import build_scheduler
+    from bot.scheduler import LeaderLock, build_scheduler
 
-    scheduler = build_scheduler(bot, notifiers={})
-    assert {job.id for job in scheduler.get_jobs()} == {"outbox", "expire-dialogs", "follow-ups", "retention"}
+    scheduler = build_scheduler(bot, notifiers={}, leader=LeaderLock(bot.db))
+    assert {job.id for job in scheduler.get_jobs()} == {
+        "outbox", "reminders", "expire-dialogs", "follow-ups", "retention", "digest", "leader",
+    }  # fmt: skip

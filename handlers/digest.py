@@ -1,0 +1,83 @@
+"""The coordinators' digest: new topics, escalations, follow-ups due and next meetings.
+
+Weekly by default (the municipality file's `digest`), and on demand with `oppsummering`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.catalog import t
+from bot.context import Context
+from bot.messages import Facts, Inbound, Part, Reply, Text
+from bot.notify import queue
+from bot.parts import norwegian_date
+from handlers.audit import audited
+from handlers.escalation import recommendation_label
+from handlers.meetings import describe
+from handlers.schedule import coming
+from storage import digest as store
+
+PERIOD = dt.timedelta(days=7)
+FOLLOW_UP_AHEAD = dt.timedelta(days=7)
+TOP_TOPICS = 5
+
+
+async def build_digest(ctx: Context) -> Reply:
+    """The digest for the last week, as one message."""
+    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    since = today - PERIOD
+    async with ctx.db.session() as session:
+        new_topics, open_topics, votes = await store.topic_counts(session, since=since)
+        top = await store.top_topics(session, limit=TOP_TOPICS)
+        by_recommendation = await store.escalations_by_recommendation(session, since=since)
+        by_category = await store.escalations_by_category(session, since=since)
+        follow_ups = await store.follow_ups_until(session, until=today + FOLLOW_UP_AHEAD)
+    flow = ctx.dialogs.flows.get("bekymring")
+    parts: list[Part] = [Text(t("digest.title", municipality=ctx.municipality.name, since=norwegian_date(since)))]
+    topic_items = [(t("digest.new_topics"), str(new_topics)), (t("digest.open_topics"), t("digest.open_votes",
+                    n=open_topics, votes=votes))]  # fmt: skip
+    topic_items += [(f"#{i}", f"{text} ({n})") for i, text, n in top]
+    parts.append(Facts(title=t("digest.topics_title"), items=tuple(topic_items)))
+    total = sum(n for _, n in by_recommendation)
+    escalation_items = [(t("digest.escalations_total"), str(total))]
+    escalation_items += [(recommendation_label(code), str(n)) for code, n in by_recommendation]
+    escalation_items += [
+        (t("digest.category", name=flow.label("categories", c) if flow else c), str(n)) for c, n in by_category
+    ]
+    parts.append(Facts(title=t("digest.escalations_title"), items=tuple(escalation_items)))
+    if follow_ups:
+        items = tuple((f"#{i} {kind}", norwegian_date(day)) for i, kind, day in follow_ups)
+        parts.append(Facts(title=t("digest.follow_ups_title"), items=items))
+    else:
+        parts.append(Text(t("digest.no_follow_ups")))
+    meetings = []
+    for series in ctx.municipality.meetings:
+        next_one = await coming(ctx, series, 1)
+        if next_one:
+            meetings.append((series.name, describe(next_one[0], ctx.municipality)))
+    if meetings:
+        parts.append(Facts(title=t("digest.meetings_title"), items=tuple(meetings)))
+    return Reply(parts=tuple(parts))
+
+
+async def on_demand(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """`oppsummering` for coordinators (audited as a read of the digest)."""
+    reply = await build_digest(ctx)
+    async with ctx.db.session() as session:
+        await audited(session, ctx, actor=inbound.user_id, action="read", kind="digest", count=1)
+    return [reply]
+
+
+async def queue_weekly_digest(ctx: Context) -> int:
+    """Queue this week's digest to every coordinator (once per ISO week and coordinator)."""
+    if not ctx.municipality.digest.enabled:
+        return 0
+    reply = await build_digest(ctx)
+    year, week, _ = ctx.clock().astimezone(ctx.municipality.tz).isocalendar()
+    queued = 0
+    async with ctx.db.session() as session:
+        for coordinator in ctx.municipality.coordinators:
+            key = f"digest:{year}-W{week:02d}:{coordinator}"
+            queued += await queue(session, key=key, target=coordinator, reply=reply, now=ctx.clock())
+    return queued

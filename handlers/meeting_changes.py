@@ -1,0 +1,91 @@
+"""`avlys` and `flytt`: a coordinator cancels or moves one meeting; the meeting's channels are told."""
+
+from __future__ import annotations
+
+from bot.catalog import t
+from bot.context import Context
+from bot.messages import Choice, Choices, Form, FormField, Inbound, Reply
+from bot.parts import norwegian_date
+from bot.text import parse_date
+from handlers.reminders import announce_change
+from handlers.schedule import Occurrence, coming
+from storage.meetings import set_override
+
+CANCEL_ACTION = "meeting-cancel"
+MOVE_ACTION = "meeting-move"
+PER_SERIES = 2
+
+
+async def _choices(ctx: Context) -> list[Choice]:
+    found: list[Occurrence] = []
+    for series in ctx.municipality.meetings:
+        found += await coming(ctx, series, PER_SERIES)
+    found.sort(key=lambda o: o.day)
+    return [
+        Choice(f"{o.series.name} {norwegian_date(o.day, weekday=True)}", f"{o.series.id}:{o.rule_date.isoformat()}")
+        for o in found
+    ]
+
+
+async def _find(ctx: Context, value: object) -> Occurrence | None:
+    """The upcoming occurrence a choice value ('series:rule-date') names."""
+    if not isinstance(value, str):
+        return None
+    series_id, _, rule_text = value.partition(":")
+    series = next((m for m in ctx.municipality.meetings if m.id == series_id), None)
+    if series is None or parse_date(rule_text) is None:
+        return None
+    return next((o for o in await coming(ctx, series, 24) if o.rule_date.isoformat() == rule_text), None)
+
+
+async def cancel_menu(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """`avlys`: pick an upcoming meeting to cancel."""
+    options = tuple(await _choices(ctx))
+    return [
+        Reply(parts=(Choices(action=CANCEL_ACTION, options=options, prompt=t("meetings.cancel_pick")),), ephemeral=True)
+    ]
+
+
+async def cancel(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """Cancel the chosen occurrence and tell its channels."""
+    if not ctx.municipality.is_coordinator(inbound.user_id):
+        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
+    occurrence = await _find(ctx, inbound.values.get("value"))
+    if occurrence is None:
+        return [Reply.text(t("meetings.bad_occurrence"), ephemeral=True)]
+    async with ctx.db.session() as session:
+        await set_override(session, series_id=occurrence.series.id, rule_date=occurrence.rule_date, action="cancel",
+                           new_date=None, now=ctx.clock())  # fmt: skip
+    await announce_change(ctx, occurrence, "cancel", None)
+    return [Reply.text(t("meetings.cancelled_done", name=occurrence.series.name,
+                         date=norwegian_date(occurrence.day, weekday=True)), ephemeral=True)]  # fmt: skip
+
+
+async def move_form(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """`flytt`: a form with the meeting and its new date."""
+    fields = (
+        FormField("occurrence", t("meetings.move_which"), kind="select", options=tuple(await _choices(ctx))),
+        FormField("new_date", t("meetings.move_to"), kind="date"),
+    )
+    return [Reply(parts=(Form(action=MOVE_ACTION, title=t("meetings.move_title"), fields=fields),), ephemeral=True)]
+
+
+async def move(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """Move the chosen occurrence to the new date and tell its channels."""
+    if not ctx.municipality.is_coordinator(inbound.user_id):
+        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
+    occurrence = await _find(ctx, inbound.values.get("occurrence"))
+    if occurrence is None:
+        return [Reply.text(t("meetings.bad_occurrence"), ephemeral=True)]
+    raw = inbound.values.get("new_date", "")
+    new_date = parse_date(raw) if isinstance(raw, str) else None
+    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    if new_date is None or new_date < today:
+        return [Reply.text(t("meetings.bad_new_date"), ephemeral=True)]
+    async with ctx.db.session() as session:
+        await set_override(session, series_id=occurrence.series.id, rule_date=occurrence.rule_date, action="move",
+                           new_date=new_date, now=ctx.clock())  # fmt: skip
+    await announce_change(ctx, occurrence, "move", new_date)
+    return [Reply.text(t("meetings.moved_done", name=occurrence.series.name,
+                         date=norwegian_date(occurrence.day, weekday=True),
+                         new_date=norwegian_date(new_date, weekday=True)), ephemeral=True)]  # fmt: skip

@@ -1,0 +1,38 @@
+"""The coordinators' digest: the figures, on demand (audited) and weekly (once per week and coordinator)."""
+
+from __future__ import annotations
+
+from bot.app import Bot
+from handlers.digest import queue_weekly_digest
+from storage.audit import audit_entries
+from storage.outbox import pending_for
+from tests.conftest import FrozenClock
+from tests.conversation import Conversation
+from tests.test_dialogs import BRANCHES
+
+
+async def test_digest_on_demand(staff: Conversation, coordinator: Conversation, bot: Bot) -> None:
+    await staff.say("tema Trygg skolevei")
+    await staff.say("stem 1")
+    for branch in ("consent given", "group, needs action"):
+        for answer in ["bekymring", *BRANCHES[branch][0], "2"]:
+            await staff.say(answer)
+    reply = await coordinator.say("oppsummering")
+    assert "Oppsummering for SLT-arbeidet i Eksempel kommune" in reply
+    assert "Nye siste uke: 1" in reply and "Åpne: 1 (1 stemmer)" in reply and "#1: Trygg skolevei (1)" in reply
+    assert "I alt: 2" in reply
+    assert "SLT-innsatsteam med samtykke: 1" in reply and "SLT-innsatsteam, anonymt: 1" in reply
+    assert "Gjaldt: Rusbruk: 2" in reply and "Gjaldt: Vold: 1" in reply
+    assert "SLT-frokostmøte: fredag 27. november 2026" in reply
+    assert "bare for SLT-koordinatorene" in await staff.say("oppsummering")
+    async with bot.db.session() as session:
+        assert [(e.action, e.kind) for e in await audit_entries(session)] == [("read", "digest")]
+
+
+async def test_weekly_digest_goes_to_each_coordinator_once_a_week(bot: Bot, clock: FrozenClock) -> None:
+    assert await queue_weekly_digest(bot.context) == 2  # console:koordinator and slack:U0EKSKOORD
+    assert await queue_weekly_digest(bot.context) == 0
+    clock.advance(days=7)
+    assert await queue_weekly_digest(bot.context) == 2
+    async with bot.db.session() as session:
+        assert len(await pending_for(session, target="console:koordinator")) == 2
