@@ -79,6 +79,18 @@ def _week(value: Any) -> Any:
     return value
 
 
+def _platform_ids(values: Any) -> Any:
+    """Platform ids are written 'slack:U123', 'teams:...' or 'console:name'."""
+    for value in values if isinstance(values, list | tuple) else ():
+        platform, _, ident = str(value).partition(":")
+        if platform not in {"slack", "teams", "console"} or not ident:
+            raise ValueError(f"«{value}» må ha formen slack:ID, teams:ID eller console:ID")
+    return values
+
+
+PlatformIds = Annotated[tuple[str, ...], BeforeValidator(_platform_ids)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -179,18 +191,9 @@ class MeetingSeries(_Model):
     themes: dict[dt.date, str] = Field(default_factory=dict)
     keywords: tuple[str, ...] = ()
     source: str
-    channels: tuple[str, ...] = ()
+    channels: PlatformIds = ()
     takes_topics: bool = False
     reminders: tuple[ReminderRule, ...] = ()
-
-    @field_validator("channels")
-    @classmethod
-    def _channel_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        for value in values:
-            platform, _, ident = value.partition(":")
-            if platform not in {"slack", "teams", "console"} or not ident:
-                raise ValueError(f"«{value}» må ha formen slack:ID, teams:ID eller console:ID")
-        return values
 
     @model_validator(mode="after")
     def _times(self) -> MeetingSeries:
@@ -228,8 +231,8 @@ class Municipality(_Model):
     routines: tuple[Routine, ...]
     meetings: tuple[MeetingSeries, ...] = ()
     school_holidays: tuple[Period, ...] = ()
-    coordinators: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
+    coordinators: PlatformIds = ()
+    channels: PlatformIds = ()
     flows: dict[str, str] = Field(default_factory=dict)
     retention: Retention = Field(default_factory=Retention)
     digest: Digest = Field(default_factory=Digest)
@@ -242,15 +245,6 @@ class Municipality(_Model):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"ukjent tidssone «{value}» (bruk f.eks. Europe/Oslo)") from None
         return value
-
-    @field_validator("coordinators", "channels")
-    @classmethod
-    def _platform_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        for value in values:
-            platform, _, ident = value.partition(":")
-            if platform not in {"slack", "teams", "console"} or not ident:
-                raise ValueError(f"«{value}» må ha formen slack:ID, teams:ID eller console:ID")
-        return values
 
     @model_validator(mode="after")
     def _references(self) -> Municipality:

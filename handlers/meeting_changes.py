@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.catalog import t
 from bot.context import Context
 from bot.messages import Choice, Choices, Form, FormField, Inbound, Reply
@@ -46,19 +48,28 @@ async def cancel_menu(inbound: Inbound, ctx: Context) -> list[Reply]:
     ]
 
 
-async def cancel(inbound: Inbound, ctx: Context) -> list[Reply]:
-    """Cancel the chosen occurrence and tell its channels."""
+async def _change(inbound: Inbound, ctx: Context, value: object, new_date: dt.date | None) -> list[Reply]:
+    """Cancel (no new date) or move an occurrence, tell its channels, and confirm to the coordinator."""
     if not ctx.municipality.is_coordinator(inbound.user_id):
         return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
-    occurrence = await _find(ctx, inbound.values.get("value"))
+    occurrence = await _find(ctx, value)
     if occurrence is None:
         return [Reply.text(t("meetings.bad_occurrence"), ephemeral=True)]
+    action = "move" if new_date else "cancel"
     async with ctx.db.session() as session:
-        await set_override(session, series_id=occurrence.series.id, rule_date=occurrence.rule_date, action="cancel",
-                           new_date=None, now=ctx.clock())  # fmt: skip
-    await announce_change(ctx, occurrence, "cancel", None)
-    return [Reply.text(t("meetings.cancelled_done", name=occurrence.series.name,
-                         date=norwegian_date(occurrence.day, weekday=True)), ephemeral=True)]  # fmt: skip
+        await set_override(session, series_id=occurrence.series.id, rule_date=occurrence.rule_date, action=action,
+                           new_date=new_date, now=ctx.clock())  # fmt: skip
+    await announce_change(ctx, occurrence, action, new_date)
+    name, date = occurrence.series.name, norwegian_date(occurrence.day, weekday=True)
+    if new_date is None:
+        return [Reply.text(t("meetings.cancelled_done", name=name, date=date), ephemeral=True)]
+    moved_to = norwegian_date(new_date, weekday=True)
+    return [Reply.text(t("meetings.moved_done", name=name, date=date, new_date=moved_to), ephemeral=True)]
+
+
+async def cancel(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """Cancel the chosen occurrence and tell its channels."""
+    return await _change(inbound, ctx, inbound.values.get("value"), None)
 
 
 async def move_form(inbound: Inbound, ctx: Context) -> list[Reply]:
@@ -74,18 +85,9 @@ async def move(inbound: Inbound, ctx: Context) -> list[Reply]:
     """Move the chosen occurrence to the new date and tell its channels."""
     if not ctx.municipality.is_coordinator(inbound.user_id):
         return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
-    occurrence = await _find(ctx, inbound.values.get("occurrence"))
-    if occurrence is None:
-        return [Reply.text(t("meetings.bad_occurrence"), ephemeral=True)]
     raw = inbound.values.get("new_date", "")
     new_date = parse_date(raw) if isinstance(raw, str) else None
     today = ctx.clock().astimezone(ctx.municipality.tz).date()
     if new_date is None or new_date < today:
         return [Reply.text(t("meetings.bad_new_date"), ephemeral=True)]
-    async with ctx.db.session() as session:
-        await set_override(session, series_id=occurrence.series.id, rule_date=occurrence.rule_date, action="move",
-                           new_date=new_date, now=ctx.clock())  # fmt: skip
-    await announce_change(ctx, occurrence, "move", new_date)
-    return [Reply.text(t("meetings.moved_done", name=occurrence.series.name,
-                         date=norwegian_date(occurrence.day, weekday=True),
-                         new_date=norwegian_date(new_date, weekday=True)), ephemeral=True)]  # fmt: skip
+    return await _change(inbound, ctx, inbound.values.get("occurrence"), new_date)
