@@ -30,8 +30,16 @@ from handlers.digest import build_digest
 NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
 CATEGORIES = ["rusbruk", "kriminalitet", "atferd", "omgangskrets", "vold", "radikalisering", "fravaer", "annet"]
-RECOMMENDATIONS = ["innsatsteam_anonymt", "innsatsteam_samtykke", "bti", "tverrfaglig_team", "bekymringsmelding",
-                   "frokostmote", "koordineringsgruppe", None]  # fmt: skip
+RECOMMENDATIONS = [
+    "innsatsteam_anonymt",
+    "innsatsteam_samtykke",
+    "bti",
+    "tverrfaglig_team",
+    "bekymringsmelding",
+    "frokostmote",
+    "koordineringsgruppe",
+    None,
+]
 
 
 def fill(path: Path, rows: int) -> None:
@@ -90,8 +98,9 @@ async def main(rows: int, repeat: int) -> int:
     """Run the benchmark and print the report; exit 1 if a target is missed."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
-        bot = build_bot(Settings(database_url=f"sqlite:///{path}", municipality_path=BUNDLED_MUNICIPALITY),
-                        clock=lambda: NOW)  # fmt: skip
+        bot = build_bot(
+            Settings(database_url=f"sqlite:///{path}", municipality_path=BUNDLED_MUNICIPALITY), clock=lambda: NOW
+        )
         await bot.start()
         started = time.perf_counter()
         fill(path, rows)

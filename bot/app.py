@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +26,7 @@ from handlers import (
     digest,
     escalation,
     help,
+    home,
     meeting_changes,
     meetings,
     outcomes,
@@ -74,6 +76,19 @@ def build_router() -> Router:
     router.action(meeting_changes.CANCEL_ACTION)(meeting_changes.cancel)
     router.action(meeting_changes.MOVE_ACTION)(meeting_changes.move)
     router.command("oppsummering", "sammendrag", "digest", coordinators_only=True)(digest.on_demand)
+    # Forms that channels can open at once (Slack's trigger id lasts 3 s), and that a button can reopen.
+    router.instant_form("tema")(topics.suggestion_form)
+    router.form_opener(topics.SUBMIT_ACTION)(topics.open_form)
+    router.form_opener(outcomes.SUBMIT_ACTION)(outcomes.start)
+    router.form_opener(meeting_changes.MOVE_ACTION)(meeting_changes.move_form)
+    router.form_opener(escalation.SUMMARY_ACTION)(escalation.open_summary_form)
+
+    @router.action(home.ACTION)
+    async def shortcut(inbound: Inbound, ctx: Context) -> list[Reply]:
+        """A shortcut button (App Home) does what typing its word would."""
+        word = inbound.values.get("value", "")
+        return await router.dispatch(replace(inbound, action=None, values={}, text=str(word)), ctx)
+
     router.fallback(questions.answer_question)
     return router
 
@@ -144,9 +159,19 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
 
 
 def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> web.Application:
-    """The aiohttp application: health check now; Slack, Teams and the calendar mount here as they arrive."""
+    """The aiohttp application: health, calendar, the chat channels that are configured, and the scheduler."""
     app = web.Application()
-    notifiers = notifiers or {}
+    senders: dict[str, Notifier] = dict(notifiers or {})
+    channels: list[Channel] = []
+    settings = bot.settings
+    if settings.slack_http_enabled or settings.slack_socket_mode_enabled:
+        from bot.channels.slack import SlackChannel
+
+        slack = SlackChannel(bot, settings)
+        if settings.slack_http_enabled:
+            slack.mount(app)
+        channels.append(slack)
+        senders.setdefault("slack", slack.notifier)
 
     async def healthz(_request: web.Request) -> web.Response:
         if await bot.db.ping():
@@ -158,8 +183,12 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
     async def calendar_feed(_request: web.Request) -> web.Response:
         today = bot.context.clock().astimezone(bot.municipality.tz).date()
         body = await calendar.calendar_ics(bot.context, today - CALENDAR_PAST, today + CALENDAR_FUTURE)
-        return web.Response(body=body.encode(), content_type="text/calendar", charset="utf-8",
-                            headers={"Content-Disposition": 'inline; filename="slt-moter.ics"'})  # fmt: skip
+        return web.Response(
+            body=body.encode(),
+            content_type="text/calendar",
+            charset="utf-8",
+            headers={"Content-Disposition": 'inline; filename="slt-moter.ics"'},
+        )
 
     app.router.add_get("/calendar.ics", calendar_feed)
 
@@ -167,15 +196,29 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
         from bot.scheduler import LeaderLock, build_scheduler, catch_up
 
         await bot.start()
+        for channel in channels:
+            await channel.start()
         leader = LeaderLock(bot.db)
         await leader.refresh()
-        scheduler = build_scheduler(bot, notifiers=dict(notifiers), leader=leader)
+        scheduler = build_scheduler(bot, notifiers=senders, leader=leader)
         scheduler.start()
         await catch_up(bot, leader)
         yield
         scheduler.shutdown(wait=False)
+        for channel in channels:
+            await channel.close()
         await leader.release()
         await bot.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+class Channel(Protocol):
+    """What the server needs of a chat channel: start (recover, connect) and close."""
+
+    async def start(self) -> None:
+        """Finish unprocessed inbound items; connect if the channel holds a connection."""
+
+    async def close(self) -> None:
+        """Finish running work and disconnect."""

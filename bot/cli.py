@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
 from aiohttp import web
 
 from bot.app import Bot, build_bot, build_web_app
@@ -18,6 +19,7 @@ from bot.config import Settings, load_settings
 from bot.dialogs import FlowError
 from bot.export import FORMATS, render
 from bot.logs import configure_logging
+from bot.manifests import ManifestError, slack_manifest
 from bot.municipality import MunicipalityError
 from handlers.calendar import calendar_ics
 from handlers.exports import COLUMNS, export_records
@@ -60,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     reminders.add_argument("--dry-run", action="store_true", required=True, help="vis bare, send ingenting")
     reminders.add_argument("--from", dest="start", type=_date, help="første dato, ÅÅÅÅ-MM-DD (standard: i dag)")
     reminders.add_argument("--to", dest="end", type=_date, help="siste dato, ÅÅÅÅ-MM-DD (standard: om 30 dager)")
+
+    manifest = commands.add_parser("manifest", help="app-manifest for Slack")
+    manifest.add_argument("platform", choices=["slack"], help="plattform")
+    manifest.add_argument("--url", help="serverens offentlige https-adresse, f.eks. https://slt.kommune.no")
+    manifest.add_argument("--socket-mode", action="store_true", help="Slack over Socket Mode (ingen offentlig URL)")
+    manifest.add_argument("--out", type=Path, help="fil å skrive til (standard: standard ut)")
 
     db = commands.add_parser("db", help="databasen")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -170,6 +178,12 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(_calendar(settings, args.start, args.end, args.out))
     elif args.command == "reminders":
         asyncio.run(_reminders(settings, args.start, args.end))
+    elif args.command == "manifest":
+        try:
+            document = slack_manifest(args.url, socket_mode=args.socket_mode)
+        except ManifestError as exc:
+            raise CliError(str(exc)) from None
+        _write(yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode(), args.out)
     elif args.command == "db":
         asyncio.run(_upgrade(settings))
 

@@ -128,8 +128,12 @@ class OutboxWorker:
         give_up = exc.permanent or attempts >= MAX_ATTEMPTS
         wait = backoff(attempts, exc.retry_after)
         async with self.db.session() as session:
-            await outbox.mark_retry(session, message_id=message_id, give_up=give_up,
-                                    next_attempt_at=self.clock() + dt.timedelta(seconds=wait))  # fmt: skip
+            await outbox.mark_retry(
+                session,
+                message_id=message_id,
+                give_up=give_up,
+                next_attempt_at=self.clock() + dt.timedelta(seconds=wait),
+            )
         if give_up:
             log.error("outbox: gave up on message %d after %d attempts: %s", message_id, attempts, exc)
         else:

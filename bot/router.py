@@ -37,6 +37,8 @@ class Router:
         self._commands: list[Command] = []
         self._actions: dict[str, Handler] = {}
         self._fallback: Handler | None = None
+        self._instant_forms: dict[str, Callable[[Context], Reply]] = {}
+        self._form_openers: dict[str, Handler] = {}
 
     def command(
         self, *words: str, takes_text: bool = False, coordinators_only: bool = False
@@ -63,6 +65,40 @@ class Router:
         """Register the handler for free text that is no command (the question answerer)."""
         self._fallback = handler
         return handler
+
+    def instant_form(self, word: str) -> Callable[[Callable[[Context], Reply]], Callable[[Context], Reply]]:
+        """Register a form that a bare command word opens with no database work (e.g. 'tema' with no text).
+
+        Slack's trigger id lasts three seconds, so such forms must be built before anything slow happens.
+        """
+
+        def register(build: Callable[[Context], Reply]) -> Callable[[Context], Reply]:
+            self._instant_forms[fold(word)] = build
+            return build
+
+        return register
+
+    def form_opener(self, prefix: str) -> Callable[[Handler], Handler]:
+        """Register the handler that (re)builds the form whose submit action starts with `prefix`."""
+
+        def register(handler: Handler) -> Handler:
+            self._form_openers[prefix] = handler
+            return handler
+
+        return register
+
+    def quick_form(self, text: str, ctx: Context) -> Reply | None:
+        """The form a bare command word opens at once, if it is one of those."""
+        build = self._instant_forms.get(fold(text).strip(" .!?"))
+        return build(ctx) if build else None
+
+    async def open_form(self, inbound: Inbound, ctx: Context) -> list[Reply]:
+        """The replies that contain the form named by `inbound.action` (its submit action)."""
+        prefix = (inbound.action or "").split(":", 1)[0]
+        opener = self._form_openers.get(prefix)
+        if opener is None:
+            return [Reply.text(t("router.unknown_action"), ephemeral=True)]
+        return await opener(inbound, ctx)
 
     @property
     def command_words(self) -> list[str]:

@@ -59,16 +59,33 @@ def _vtimezone(municipality: Municipality) -> list[str]:
 
     lines = ["BEGIN:VTIMEZONE", f"TZID:{municipality.timezone}"]
     if winter == summer:
-        return [*lines, "BEGIN:STANDARD", f"TZOFFSETFROM:{offset(winter)}", f"TZOFFSETTO:{offset(winter)}",
-                "DTSTART:19700101T000000", "END:STANDARD", "END:VTIMEZONE"]  # fmt: skip
+        return [
+            *lines,
+            "BEGIN:STANDARD",
+            f"TZOFFSETFROM:{offset(winter)}",
+            f"TZOFFSETTO:{offset(winter)}",
+            "DTSTART:19700101T000000",
+            "END:STANDARD",
+            "END:VTIMEZONE",
+        ]
     return [
         *lines,
-        "BEGIN:DAYLIGHT", f"TZOFFSETFROM:{offset(winter)}", f"TZOFFSETTO:{offset(summer)}", "TZNAME:CEST",
-        "DTSTART:19700329T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT",
-        "BEGIN:STANDARD", f"TZOFFSETFROM:{offset(summer)}", f"TZOFFSETTO:{offset(winter)}", "TZNAME:CET",
-        "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
+        "BEGIN:DAYLIGHT",
+        f"TZOFFSETFROM:{offset(winter)}",
+        f"TZOFFSETTO:{offset(summer)}",
+        "TZNAME:CEST",
+        "DTSTART:19700329T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "END:DAYLIGHT",
+        "BEGIN:STANDARD",
+        f"TZOFFSETFROM:{offset(summer)}",
+        f"TZOFFSETTO:{offset(winter)}",
+        "TZNAME:CET",
+        "DTSTART:19701025T030000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+        "END:STANDARD",
         "END:VTIMEZONE",
-    ]  # fmt: skip
+    ]
 
 
 def _event(municipality: Municipality, occurrence: Occurrence, stamp: str, changed: bool) -> list[str]:
@@ -108,9 +125,16 @@ async def calendar_ics(ctx: Context, start: dt.date, end: dt.date) -> str:
     municipality = ctx.municipality
     overrides = await load_overrides(ctx)
     stamp = ctx.clock().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{_escape('SLT-møter ' + municipality.name)}", f"X-WR-TIMEZONE:{municipality.timezone}",
-             *_vtimezone(municipality)]  # fmt: skip
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape('SLT-møter ' + municipality.name)}",
+        f"X-WR-TIMEZONE:{municipality.timezone}",
+        *_vtimezone(municipality),
+    ]
     for series in municipality.meetings:
         for occurrence in occurrences(municipality, series, start, end, overrides):
             changed = (series.id, occurrence.rule_date) in overrides

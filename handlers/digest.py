@@ -35,8 +35,10 @@ async def build_digest(ctx: Context) -> Reply:
         follow_ups = await store.follow_ups_until(session, until=today + FOLLOW_UP_AHEAD)
     flow = ctx.dialogs.flows.get("bekymring")
     parts: list[Part] = [Text(t("digest.title", municipality=ctx.municipality.name, since=norwegian_date(since)))]
-    topic_items = [(t("digest.new_topics"), str(new_topics)), (t("digest.open_topics"), t("digest.open_votes",
-                    n=open_topics, votes=votes))]  # fmt: skip
+    topic_items = [
+        (t("digest.new_topics"), str(new_topics)),
+        (t("digest.open_topics"), t("digest.open_votes", n=open_topics, votes=votes)),
+    ]
     topic_items += [(f"#{i}", f"{text} ({n})") for i, text, n in top]
     parts.append(Facts(title=t("digest.topics_title"), items=tuple(topic_items)))
     total = sum(n for _, n in by_recommendation)

@@ -77,11 +77,26 @@ async def record_outcome(
 
 
 def _summary_form(reference: str) -> Reply:
-    field = FormField("beskrivelse", t("escalation.summary_label"), kind="multiline", required=False,
-                      max_length=MAX_SUMMARY, hint=t("escalation.summary_hint"))  # fmt: skip
-    form = Form(action=f"{SUMMARY_ACTION}:{reference}", title=t("escalation.summary_title"), fields=(field,),
-                submit_label=t("escalation.summary_submit"))  # fmt: skip
+    field = FormField(
+        "beskrivelse",
+        t("escalation.summary_label"),
+        kind="multiline",
+        required=False,
+        max_length=MAX_SUMMARY,
+        hint=t("escalation.summary_hint"),
+    )
+    form = Form(
+        action=f"{SUMMARY_ACTION}:{reference}",
+        title=t("escalation.summary_title"),
+        fields=(field,),
+        submit_label=t("escalation.summary_submit"),
+    )
     return Reply(parts=(form,), ephemeral=True)
+
+
+async def open_summary_form(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """Reopen the summary form for the record named in the action (from a button)."""
+    return [_summary_form(_reference(inbound))]
 
 
 def _reference(inbound: Inbound) -> str:
@@ -156,14 +171,21 @@ def summary_reply(record: EscalationRecord, flow: Flow | None, description: str)
         (t("escalation.field.subject"), _label(flow, "subject", record.subject)),
         (t("escalation.field.setting"), _label(flow, "setting", record.setting)),
         (t("escalation.field.categories"), categories),
-        (t("escalation.field.school_team"), _label(flow, "school_team_discussed",
-                                                    None if record.school_team_discussed is None
-                                                    else "ja" if record.school_team_discussed else "nei")),
-        (t("escalation.field.anonymous"), _label(flow, "anonymous", None if record.anonymous is None
-                                                 else "ja" if record.anonymous else "nei")),
+        (
+            t("escalation.field.school_team"),
+            _label(
+                flow,
+                "school_team_discussed",
+                None if record.school_team_discussed is None else "ja" if record.school_team_discussed else "nei",
+            ),
+        ),
+        (
+            t("escalation.field.anonymous"),
+            _label(flow, "anonymous", None if record.anonymous is None else "ja" if record.anonymous else "nei"),
+        ),
         (t("escalation.field.consent"), _label(flow, "consent", record.consent)),
         (t("escalation.field.recommendation"), recommendation_label(record.recommendation)),
-    ]  # fmt: skip
+    ]
     parts: list[Part] = [Text(t("escalation.summary_intro", reference=record.id)), Facts(items=tuple(items))]
     if description:
         parts.append(Text(t("escalation.summary_description", text=description)))
@@ -194,9 +216,14 @@ async def overview(inbound: Inbound, ctx: Context) -> list[Reply]:
     totals = tuple((recommendation_label(code), str(n)) for code, n in counts)
     parts: list[Part] = [Facts(title=t("escalation.counts_title"), items=totals), Text(t("escalation.recent_title"))]
     for record in recent:
-        what = t("escalation.acute_line") if record.acute else (
-            f"{_label(flow, 'subject', record.subject)}, {_label(flow, 'setting', record.setting)}: "
-            f"{recommendation_label(record.recommendation)}")  # fmt: skip
+        what = (
+            t("escalation.acute_line")
+            if record.acute
+            else (
+                f"{_label(flow, 'subject', record.subject)}, {_label(flow, 'setting', record.setting)}: "
+                f"{recommendation_label(record.recommendation)}"
+            )
+        )
         notified = " " + t("escalation.notified_mark") if record.coordinator_notified else ""
         parts.append(Text(f"{record.id} · {record.completed_on.isoformat()} · {what}{notified}"))
     return [Reply(parts=tuple(parts), ephemeral=True)]

@@ -14,13 +14,30 @@ from storage import topics as topic_store
 COLUMNS = {
     "topics": ("id", "text", "status", "created_at", "votes", "meeting_date"),
     "escalations": (
-        "id", "started_at", "completed_at", "acute", "subject", "setting", "categories", "school_team_discussed",
-        "anonymous", "consent", "recommendation", "coordinator_notified",
+        "id",
+        "started_at",
+        "completed_at",
+        "acute",
+        "subject",
+        "setting",
+        "categories",
+        "school_team_discussed",
+        "anonymous",
+        "consent",
+        "recommendation",
+        "coordinator_notified",
     ),
     "outcomes": (
-        "id", "meeting_type", "meeting_date", "participants", "topics", "measures", "follow_up_date", "status",
+        "id",
+        "meeting_type",
+        "meeting_date",
+        "participants",
+        "topics",
+        "measures",
+        "follow_up_date",
+        "status",
     ),
-}  # fmt: skip
+}
 
 
 async def export_records(ctx: Context, kind: str, *, actor: str) -> tuple[tuple[str, ...], list[dict[str, Any]]]:

@@ -57,8 +57,14 @@ async def _change(inbound: Inbound, ctx: Context, value: object, new_date: dt.da
         return [Reply.text(t("meetings.bad_occurrence"), ephemeral=True)]
     action = "move" if new_date else "cancel"
     async with ctx.db.session() as session:
-        await set_override(session, series_id=occurrence.series.id, rule_date=occurrence.rule_date, action=action,
-                           new_date=new_date, now=ctx.clock())  # fmt: skip
+        await set_override(
+            session,
+            series_id=occurrence.series.id,
+            rule_date=occurrence.rule_date,
+            action=action,
+            new_date=new_date,
+            now=ctx.clock(),
+        )
     await announce_change(ctx, occurrence, action, new_date)
     name, date = occurrence.series.name, norwegian_date(occurrence.day, weekday=True)
     if new_date is None:

@@ -24,9 +24,20 @@ SUBMIT_ACTION = "outcome-submit"
 MEASURES = 3
 RECENT = 10
 SERVICES = (
-    "Skole", "Skolehelsetjenesten", "Barneverntjenesten", "Politiet", "PPT", "NAV", "BUP",
-    "Psykisk helse og familieteam", "Utekontakten og fritid", "SLT-koordinator", "Foresatte", "Ungdommen selv", "Annet",
-)  # fmt: skip
+    "Skole",
+    "Skolehelsetjenesten",
+    "Barneverntjenesten",
+    "Politiet",
+    "PPT",
+    "NAV",
+    "BUP",
+    "Psykisk helse og familieteam",
+    "Utekontakten og fritid",
+    "SLT-koordinator",
+    "Foresatte",
+    "Ungdommen selv",
+    "Annet",
+)
 NOTIFICATIONS = (("barnevern", "outcomes.notification.barnevern"), ("politi", "outcomes.notification.politi"))
 STATUSES = ("open", "continued", "closed")
 FREE_TEXT = ("known", "topics", "consent_archived_in", *(f"measure{i}_what" for i in range(1, MEASURES + 1)))
@@ -44,29 +55,54 @@ def outcome_form(ctx: Context) -> Reply:
         FormField("meeting_type", t("outcomes.f.meeting_type"), kind="select", options=_options(meeting_types)),
         FormField("meeting_date", t("outcomes.f.meeting_date"), kind="date"),
         FormField("participants", t("outcomes.f.participants"), kind="multiselect", options=services),
-        FormField("basis", t("outcomes.f.basis"), kind="select", options=(
-            Choice(t("outcomes.basis.anonymous"), "anonymous"), Choice(t("outcomes.basis.consent"), "consent"))),
+        FormField(
+            "basis",
+            t("outcomes.f.basis"),
+            kind="select",
+            options=(
+                Choice(t("outcomes.basis.anonymous"), "anonymous"),
+                Choice(t("outcomes.basis.consent"), "consent"),
+            ),
+        ),
         FormField("consent_archived_in", t("outcomes.f.consent_archived_in"), required=False, max_length=200),
         FormField("known", t("outcomes.f.known"), kind="multiline", required=False, hint=t("outcomes.no_names")),
         FormField("topics", t("outcomes.f.topics"), kind="multiline", required=False),
-    ]  # fmt: skip
+    ]
     for i in range(1, MEASURES + 1):
         fields += [
             FormField(f"measure{i}_what", t("outcomes.f.measure_what", n=i), required=False, max_length=300),
-            FormField(f"measure{i}_responsible", t("outcomes.f.measure_responsible", n=i), kind="select",
-                      required=False, options=services),
+            FormField(
+                f"measure{i}_responsible",
+                t("outcomes.f.measure_responsible", n=i),
+                kind="select",
+                required=False,
+                options=services,
+            ),
             FormField(f"measure{i}_due", t("outcomes.f.measure_due", n=i), kind="date", required=False),
-        ]  # fmt: skip
+        ]
     fields += [
         FormField("stafettholder", t("outcomes.f.stafettholder"), kind="select", required=False, options=services),
-        FormField("notifications", t("outcomes.f.notifications"), kind="multiselect", required=False,
-                  options=tuple(Choice(t(key), value) for value, key in NOTIFICATIONS)),
+        FormField(
+            "notifications",
+            t("outcomes.f.notifications"),
+            kind="multiselect",
+            required=False,
+            options=tuple(Choice(t(key), value) for value, key in NOTIFICATIONS),
+        ),
         FormField("follow_up_date", t("outcomes.f.follow_up_date"), kind="date", required=False),
-        FormField("status", t("outcomes.f.status"), kind="select",
-                  options=tuple(Choice(t(f"outcomes.status.{s}"), s) for s in STATUSES)),
-    ]  # fmt: skip
-    form = Form(action=SUBMIT_ACTION, title=t("outcomes.form_title"), fields=tuple(fields),
-                submit_label=t("outcomes.form_submit"))  # fmt: skip
+        FormField(
+            "status",
+            t("outcomes.f.status"),
+            kind="select",
+            options=tuple(Choice(t(f"outcomes.status.{s}"), s) for s in STATUSES),
+        ),
+    ]
+    form = Form(
+        action=SUBMIT_ACTION,
+        title=t("outcomes.form_title"),
+        fields=tuple(fields),
+        submit_label=t("outcomes.form_submit"),
+    )
     return Reply(parts=(form,), ephemeral=True)
 
 
@@ -120,8 +156,13 @@ async def submit(inbound: Inbound, ctx: Context) -> list[Reply]:
         if due_text and due is None:
             problems.append(t("outcomes.err.date", field=t("outcomes.f.measure_due", n=i)))
         if what:
-            measures.append({"what": what, "responsible": _text(values, f"measure{i}_responsible"),
-                             "due": due.isoformat() if due else None})  # fmt: skip
+            measures.append(
+                {
+                    "what": what,
+                    "responsible": _text(values, f"measure{i}_responsible"),
+                    "due": due.isoformat() if due else None,
+                }
+            )
     screen = screen_for(ctx.municipality)
     for name in FREE_TEXT:
         screening = screen(_text(values, name))
@@ -149,8 +190,12 @@ async def submit(inbound: Inbound, ctx: Context) -> list[Reply]:
     async with ctx.db.session() as session:
         stored = await store.add_outcome(session, outcome=outcome)
     when = t("outcomes.follow_up_note", date=norwegian_date(follow_up)) if follow_up else ""
-    return [Reply.text(t("outcomes.saved", id=stored.id, type=meeting_type,
-                         date=norwegian_date(meeting_date), follow_up=when), ephemeral=True)]  # fmt: skip
+    return [
+        Reply.text(
+            t("outcomes.saved", id=stored.id, type=meeting_type, date=norwegian_date(meeting_date), follow_up=when),
+            ephemeral=True,
+        )
+    ]
 
 
 async def recent(inbound: Inbound, ctx: Context) -> list[Reply]:
@@ -179,9 +224,15 @@ async def remind_follow_ups(ctx: Context) -> int:
     async with ctx.db.session() as session:
         for outcome in await store.follow_ups_due(session, today=today):
             assert outcome.follow_up_date is not None
-            reply = Reply.text(t("outcomes.reminder", id=outcome.id, type=outcome.meeting_type,
-                                 date=norwegian_date(outcome.meeting_date),
-                                 follow_up=norwegian_date(outcome.follow_up_date)))  # fmt: skip
+            reply = Reply.text(
+                t(
+                    "outcomes.reminder",
+                    id=outcome.id,
+                    type=outcome.meeting_type,
+                    date=norwegian_date(outcome.meeting_date),
+                    follow_up=norwegian_date(outcome.follow_up_date),
+                )
+            )
             key = f"follow-up:{outcome.id}:{outcome.follow_up_date.isoformat()}"
             queued += await queue(session, key=key, target=outcome.responsible, reply=reply, now=ctx.clock())
     return queued

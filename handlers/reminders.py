@@ -116,8 +116,13 @@ async def announce_change(ctx: Context, occurrence: Occurrence, action: str, new
         text = t("reminders.cancelled", name=series.name, date=norwegian_date(occurrence.day, weekday=True))
     else:
         assert new_date is not None
-        text = t("reminders.moved", name=series.name, date=norwegian_date(occurrence.day, weekday=True),
-                 new_date=norwegian_date(new_date, weekday=True), start=series.start.strftime("%H:%M"))  # fmt: skip
+        text = t(
+            "reminders.moved",
+            name=series.name,
+            date=norwegian_date(occurrence.day, weekday=True),
+            new_date=norwegian_date(new_date, weekday=True),
+            start=series.start.strftime("%H:%M"),
+        )
     change = f"{action}:{new_date.isoformat() if new_date else '-'}"
     async with ctx.db.session() as session:
         for target in targets(ctx.municipality, series):

@@ -58,11 +58,31 @@ def topic_series(municipality: Municipality) -> MeetingSeries | None:
     return next((m for m in municipality.meetings if m.takes_topics), None)
 
 
+def suggestion_form(ctx: Context) -> Reply:
+    """The suggestion form (no database work: Slack opens it within the trigger window)."""
+    return _form()
+
+
+async def open_form(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """Reopen the suggestion form (from a button)."""
+    return [_form()]
+
+
 def _form() -> Reply:
-    field = FormField("tekst", t("topics.form_label"), kind="multiline", max_length=MAX_LENGTH,
-                      hint=t("topics.form_hint"))  # fmt: skip
-    return Reply(parts=(Form(action=SUBMIT_ACTION, title=t("topics.form_title"), fields=(field,),
-                             submit_label=t("topics.form_submit")),), ephemeral=True)  # fmt: skip
+    field = FormField(
+        "tekst", t("topics.form_label"), kind="multiline", max_length=MAX_LENGTH, hint=t("topics.form_hint")
+    )
+    return Reply(
+        parts=(
+            Form(
+                action=SUBMIT_ACTION,
+                title=t("topics.form_title"),
+                fields=(field,),
+                submit_label=t("topics.form_submit"),
+            ),
+        ),
+        ephemeral=True,
+    )
 
 
 async def suggest(inbound: Inbound, ctx: Context) -> list[Reply]:
@@ -124,8 +144,9 @@ async def _store(inbound: Inbound, ctx: Context, text: str) -> list[Reply]:
     today = ctx.clock().astimezone(ctx.municipality.tz).date()
     async with ctx.db.session() as session:
         secret = await keys.period_secret(session, purpose="flood", period=today.isoformat())
-        sent = await keys.count_submission(session, sender_hash=_keyed_hash(secret, inbound.user_id),
-                                           period=today.isoformat())  # fmt: skip
+        sent = await keys.count_submission(
+            session, sender_hash=_keyed_hash(secret, inbound.user_id), period=today.isoformat()
+        )
         if sent > MAX_PER_DAY:
             return [Reply.text(t("topics.flood", max=MAX_PER_DAY), ephemeral=True)]
         topic = await store.add_topic(session, text=text, today=today)
@@ -210,8 +231,11 @@ async def list_for_coordinator(inbound: Inbound, ctx: Context) -> list[Reply]:
     parts: list[Part] = [Text(t("topics.admin_intro", n=len(open_topics)))]
     for topic in open_topics:
         parts.append(Text(_line(topic)))
-        options = [Choice(t("topics.plan_for", date=norwegian_date(d)), f"plan:{d.isoformat()}") for d in dates
-                   if not (topic.status == "planned" and topic.meeting_date == d)]  # fmt: skip
+        options = [
+            Choice(t("topics.plan_for", date=norwegian_date(d)), f"plan:{d.isoformat()}")
+            for d in dates
+            if not (topic.status == "planned" and topic.meeting_date == d)
+        ]
         options += [Choice(t("topics.mark_discussed"), "discussed"), Choice(t("topics.mark_rejected"), "rejected")]
         parts.append(Choices(action=f"{ADMIN_ACTION}:{topic.id}", options=tuple(options)))
     if done:

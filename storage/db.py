@@ -13,7 +13,7 @@ from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,9 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
         if self.is_sqlite:
+            # SQLite has one writer. Several pooled connections would fight over its lock and wait in SQLite's
+            # busy handler, which sleeps in growing steps; one connection makes sessions queue in asyncio.
+            options.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000 * 6)
             options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
@@ -83,6 +86,12 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection in one transaction, for the few hot paths where the ORM's overhead shows."""
+        async with self.engine.begin() as connection:
+            yield connection
 
     async def upgrade(self) -> None:
         """Apply every pending migration; on PostgreSQL, replicas starting together take turns."""

@@ -199,3 +199,19 @@ class EscalationCategory(SQLModel, table=True):
 
     escalation_id: str = Field(foreign_key="escalation.id", primary_key=True, max_length=20, ondelete="CASCADE")
     category: str = Field(primary_key=True, max_length=40, index=True)
+
+
+class InboxItem(SQLModel, table=True):
+    """An inbound event, command or activity, written before it is acknowledged so nothing acknowledged is lost.
+
+    The key (Slack's event_id, the interaction's trigger id, the Teams activity id) makes a redelivery a no-op.
+    The payload is cleared once the item is processed; the key stays a day to catch late retries.
+    """
+
+    __tablename__ = "inbox"
+
+    key: str = Field(primary_key=True, max_length=300)
+    channel: str = Field(max_length=20, index=True)
+    received_at: dt.datetime = _when(nullable=False, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    processed_at: dt.datetime | None = _when(nullable=True)

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(args: list[str], tmp_path: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k not in ("SLT_CONFIG", "DATABASE_URL")}
     environ.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(ROOT), **env})
-    return subprocess.run([*SLT_BOT, *args], input=stdin, capture_output=True, text=True, cwd=tmp_path,
-                          env=environ, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [*SLT_BOT, *args], input=stdin, capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=60
+    )
 
 
 def test_piped_chat_answers_every_line_and_exits(tmp_path: Path) -> None:
@@ -41,8 +42,9 @@ def test_piped_chat_answers_every_line_and_exits(tmp_path: Path) -> None:
 def test_default_database_is_sqlite_in_the_working_directory(tmp_path: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if k not in ("SLT_CONFIG", "DATABASE_URL")}
     environ["PYTHONPATH"] = str(ROOT)
-    result = subprocess.run([*SLT_BOT, "chat"], input="hjelp\n", capture_output=True, text=True, cwd=tmp_path,
-                            env=environ, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [*SLT_BOT, "chat"], input="hjelp\n", capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "slt-bot.db").exists()
 
@@ -63,13 +65,15 @@ def test_chat_user_option_makes_a_coordinator(tmp_path: Path) -> None:
         (lambda s: s.replace("last_reviewed: 2026-08-15", "last_reviewed: i fjor", 1), "routines[1].last_reviewed"),
         (lambda s: s.replace("weekday: fredag", "weekday: fridag"), "ukjent ukedag «fridag»"),
         (lambda s: s.replace("timezone: Europe/Oslo", "timezone: Europe/Bergen"), "timezone: ukjent tidssone"),
-        (lambda s: s.replace("source: kontaktinformasjon", "source: finnes-ikke", 1),
-         "contacts[0].source: ingen rutine med id «finnes-ikke»"),
+        (
+            lambda s: s.replace("source: kontaktinformasjon", "source: finnes-ikke", 1),
+            "contacts[0].source: ingen rutine med id «finnes-ikke»",
+        ),
         (lambda s: s.replace("    when: Akutte", "    naar: x\n    when: Akutte"), "contacts[3].naar: ukjent felt"),
         (lambda s: s.replace("on_holiday: previous", "on_holiday: kanskje"), "meetings[0].on_holiday: ugyldig verdi"),
         (lambda s: s + "\n  - : [\n", "er ikke gyldig YAML"),
     ],
-)  # fmt: skip
+)
 def test_bad_municipality_file_gives_one_clear_line(tmp_path: Path, edit, field: str) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "kommune.yaml"
     bad.write_text(edit(BUNDLED_MUNICIPALITY.read_text(encoding="utf-8")), encoding="utf-8")
@@ -120,8 +124,9 @@ def _read_until(process: subprocess.Popen[str], marker: str, timeout: float = 30
 def test_a_killed_dialog_resumes_in_a_new_process(tmp_path: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if k not in ("SLT_CONFIG",)}
     environ.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'kill.db'}", "PYTHONPATH": str(ROOT)})
-    process = subprocess.Popen([*SLT_BOT, "chat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                               cwd=tmp_path, env=environ)  # fmt: skip
+    process = subprocess.Popen(
+        [*SLT_BOT, "chat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=environ
+    )
     assert process.stdin is not None
     process.stdin.write("bekymring\nnei\n")
     process.stdin.flush()
@@ -146,8 +151,14 @@ def test_serve_answers_healthz(tmp_path: Path) -> None:
     port = _free_port()
     environ = {k: v for k, v in os.environ.items() if k not in ("SLT_CONFIG",)}
     environ.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "PYTHONPATH": str(ROOT)})
-    process = subprocess.Popen([*SLT_BOT, "serve", "--port", str(port)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=environ)  # fmt: skip
+    process = subprocess.Popen(
+        [*SLT_BOT, "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        env=environ,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -215,8 +226,34 @@ def test_export_escalations_and_outcomes(tmp_path: Path) -> None:
     csv_out = run(["export", "escalations", "--format", "csv", "--out", str(tmp_path / "e.csv")], tmp_path)
     assert csv_out.returncode == 0
     assert "rusbruk; vold" in (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
-    referat = "\n".join(["referat", "6", "2026-11-20", "1, 3", "1", "", "", "", "Foreldremøte", "1", "2026-12-15",
-                         "", "", "", "", "", "", "", "", "", "1"]) + "\n"  # fmt: skip
+    referat = (
+        "\n".join(
+            [
+                "referat",
+                "6",
+                "2026-11-20",
+                "1, 3",
+                "1",
+                "",
+                "",
+                "",
+                "Foreldremøte",
+                "1",
+                "2026-12-15",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "1",
+            ]
+        )
+        + "\n"
+    )
     run(["chat", "--user", "koordinator"], tmp_path, stdin=referat)
     outcomes = json.loads(run(["export", "outcomes"], tmp_path).stdout)
     assert outcomes[0]["meeting_type"] == "SLT-innsatsteam"
@@ -243,3 +280,27 @@ def test_reminders_dry_run(tmp_path: Path) -> None:
     assert lines[0].startswith("2026-12-11 09:00  slack:C0EKSSLT") and "topics" in lines[0]
     assert any(line.startswith("2026-12-18 07:30") and "link" in line for line in lines)
     assert run(["reminders"], tmp_path).returncode == 2  # --dry-run is required: serve does the sending
+
+
+def test_slack_manifest(tmp_path: Path) -> None:
+    import yaml
+
+    result = run(["manifest", "slack", "--url", "https://slt.eksempel.no", "--out", str(tmp_path / "m.yaml")], tmp_path)
+    assert result.returncode == 0, result.stderr
+    manifest = yaml.safe_load((tmp_path / "m.yaml").read_text(encoding="utf-8"))
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/slt", "/slt-tema", "/slt-bekymring"}
+    assert {c["url"] for c in commands.values()} == {"https://slt.eksempel.no/slack/events"}
+    assert manifest["settings"]["interactivity"]["request_url"] == "https://slt.eksempel.no/slack/events"
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "app_mention",
+        "message.im",
+    }
+    assert {"commands", "chat:write", "im:history"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    socket = yaml.safe_load(run(["manifest", "slack", "--socket-mode"], tmp_path).stdout)
+    assert (
+        socket["settings"]["socket_mode_enabled"] is True and "request_url" not in socket["settings"]["interactivity"]
+    )
+    bad = run(["manifest", "slack", "--url", "http://slt.eksempel.no"], tmp_path)
+    assert bad.returncode == 1 and "https-adresse" in bad.stderr

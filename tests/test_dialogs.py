@@ -136,11 +136,13 @@ async def test_a_button_from_an_earlier_question_does_not_answer_this_one(bot: B
 async def test_control_buttons_go_back_and_cancel(bot: Bot) -> None:
     await bot.handle(Inbound("teams", "teams:U1", "teams:C1", text="bekymring"))
     await bot.handle(Inbound("teams", "teams:U1", "teams:C1", text="nei"))
-    back = Inbound("teams", "teams:U1", "teams:C1", action=f"{CONTROL_ACTION}:bekymring:avvergeplikt",
-                   values={"value": "tilbake"})  # fmt: skip
+    back = Inbound(
+        "teams", "teams:U1", "teams:C1", action=f"{CONTROL_ACTION}:bekymring:avvergeplikt", values={"value": "tilbake"}
+    )
     assert "akutt fare" in (await bot.handle(back))[-1].plain
-    cancel = Inbound("teams", "teams:U1", "teams:C1", action=f"{CONTROL_ACTION}:bekymring:akutt",
-                     values={"value": "avbryt"})  # fmt: skip
+    cancel = Inbound(
+        "teams", "teams:U1", "teams:C1", action=f"{CONTROL_ACTION}:bekymring:akutt", values={"value": "avbryt"}
+    )
     assert "avbrutt" in (await bot.handle(cancel))[0].plain
 
 
@@ -202,15 +204,25 @@ def test_the_bundled_flows_are_sound() -> None:
 def test_broken_flow_names_each_bad_step() -> None:
     broken = _flow(
         {
-            "a": {"ask": "Spørsmål?", "why": "Fordi.", "choices": [
-                {"label": "Ja", "value": "ja", "next": "finnes_ikke"},
-                {"label": "Nei", "value": "nei", "next": "slutt"}]},
+            "a": {
+                "ask": "Spørsmål?",
+                "why": "Fordi.",
+                "choices": [
+                    {"label": "Ja", "value": "ja", "next": "finnes_ikke"},
+                    {"label": "Nei", "value": "nei", "next": "slutt"},
+                ],
+            },
             "slutt": {"kind": "end", "text": ""},
-            "uten_why": {"ask": "Hvorfor?", "choices": [
-                {"label": "Ja", "value": "ja", "next": "slutt"}, {"label": "Nei", "value": "nei", "next": "slutt"}]},
+            "uten_why": {
+                "ask": "Hvorfor?",
+                "choices": [
+                    {"label": "Ja", "value": "ja", "next": "slutt"},
+                    {"label": "Nei", "value": "nei", "next": "slutt"},
+                ],
+            },
             "ukjent_kontakt": {"kind": "end", "text": "Ferdig.", "contacts": ["nobody"]},
         }
-    )  # fmt: skip
+    )
     problems = flow_problems(broken, MUNICIPALITY)
     assert "steg «a»: går til steget «finnes_ikke», som ikke finnes" in problems
     assert "steg «slutt»: slutt-steget mangler text" in problems
@@ -221,14 +233,23 @@ def test_broken_flow_names_each_bad_step() -> None:
 def test_unreachable_and_dead_end_steps_are_errors() -> None:
     flow = _flow(
         {
-            "a": {"ask": "Spørsmål?", "why": "Fordi.", "choices": [
-                {"label": "Ja", "value": "ja", "next": "b"}, {"label": "Nei", "value": "nei", "next": "slutt"}]},
-            "b": {"ask": "Igjen?", "why": "Fordi.", "choices": [
-                {"label": "Ja", "value": "ja", "next": "a"}, {"label": "Nei", "value": "nei", "next": "b"}]},
+            "a": {
+                "ask": "Spørsmål?",
+                "why": "Fordi.",
+                "choices": [
+                    {"label": "Ja", "value": "ja", "next": "b"},
+                    {"label": "Nei", "value": "nei", "next": "slutt"},
+                ],
+            },
+            "b": {
+                "ask": "Igjen?",
+                "why": "Fordi.",
+                "choices": [{"label": "Ja", "value": "ja", "next": "a"}, {"label": "Nei", "value": "nei", "next": "b"}],
+            },
             "slutt": {"kind": "end", "text": "Ferdig."},
             "glemt": {"kind": "end", "text": "Ingen kommer hit."},
         }
-    )  # fmt: skip
+    )
     problems = flow_problems(flow, MUNICIPALITY)
     assert "steg «glemt»: kan ikke nås fra start" in problems
     assert problems == ["steg «glemt»: kan ikke nås fra start"]  # b can still reach slutt through a
@@ -237,8 +258,14 @@ def test_unreachable_and_dead_end_steps_are_errors() -> None:
 def test_engine_refuses_a_broken_flow_at_start(bot: Bot) -> None:
     flow = _flow({"a": {"kind": "end", "text": "x"}}, start="mangler")
     with pytest.raises(FlowError, match="flyten «test» er ugyldig: start: steget «mangler» finnes ikke"):
-        DialogEngine(db=bot.db, municipality=MUNICIPALITY, clock=bot.context.clock, flows={"test": flow},
-                     hooks={}, timeout=bot.context.dialogs.timeout)  # fmt: skip
+        DialogEngine(
+            db=bot.db,
+            municipality=MUNICIPALITY,
+            clock=bot.context.clock,
+            flows={"test": flow},
+            hooks={},
+            timeout=bot.context.dialogs.timeout,
+        )
 
 
 def test_malformed_flow_file_names_the_field(tmp_path: Path) -> None:

@@ -54,9 +54,15 @@ async def test_acute_records_only_that_it_was_taken(staff: Conversation, bot: Bo
     _, rows = await export_records(bot.context, "escalations", actor="cli:test")
     assert rows[0]["acute"] is True
     assert {k: v for k, v in rows[0].items() if k not in ("id", "started_at", "completed_at", "acute")} == {
-        "subject": None, "setting": None, "categories": [], "school_team_discussed": None, "anonymous": None,
-        "consent": None, "recommendation": None, "coordinator_notified": False,
-    }  # fmt: skip
+        "subject": None,
+        "setting": None,
+        "categories": [],
+        "school_team_discussed": None,
+        "anonymous": None,
+        "consent": None,
+        "recommendation": None,
+        "coordinator_notified": False,
+    }
 
 
 async def test_consent_branch_records_the_structured_answers(staff: Conversation, bot: Bot) -> None:
@@ -151,9 +157,19 @@ async def test_exports_carry_categories_and_recommendation_and_no_user_id(staff:
         await _walk(staff, BRANCHES[branch][0])
     columns, rows = await export_records(bot.context, "escalations", actor="cli:ops")
     assert columns == (
-        "id", "started_at", "completed_at", "acute", "subject", "setting", "categories",
-        "school_team_discussed", "anonymous", "consent", "recommendation", "coordinator_notified",
-    )  # fmt: skip
+        "id",
+        "started_at",
+        "completed_at",
+        "acute",
+        "subject",
+        "setting",
+        "categories",
+        "school_team_discussed",
+        "anonymous",
+        "consent",
+        "recommendation",
+        "coordinator_notified",
+    )
     assert sorted(r["recommendation"] or "" for r in rows) == ["", "innsatsteam_anonymt", "innsatsteam_samtykke"]
     assert ["rusbruk", "vold"] in [r["categories"] for r in rows]
     assert "console:ansatt" not in json.dumps(rows) and "ansatt" not in json.dumps(rows)

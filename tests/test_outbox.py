@@ -100,5 +100,11 @@ async def test_scheduler_has_its_jobs(bot: Bot) -> None:
 
     scheduler = build_scheduler(bot, notifiers={}, leader=LeaderLock(bot.db))
     assert {job.id for job in scheduler.get_jobs()} == {
-        "outbox", "reminders", "expire-dialogs", "follow-ups", "retention", "digest", "leader",
-    }  # fmt: skip
+        "outbox",
+        "reminders",
+        "expire-dialogs",
+        "follow-ups",
+        "retention",
+        "digest",
+        "leader",
+    }

@@ -18,15 +18,27 @@ SUBMITTERS = [
     ("teams:29:1PrivateTeamsUserAbc", "teams:a:PrivateConversation"),
     ("console:kari.testesen", "console:kari.testesen"),
 ]
-SECRETS = ["U0PRIVATE01", "D0PRIVATE01", "1PrivateTeamsUserAbc", "PrivateConversation", "kari.testesen",
-           "Ola Hansen", "922 04 384", "92204384", "Testesen"]  # fmt: skip
+SECRETS = [
+    "U0PRIVATE01",
+    "D0PRIVATE01",
+    "1PrivateTeamsUserAbc",
+    "PrivateConversation",
+    "kari.testesen",
+    "Ola Hansen",
+    "922 04 384",
+    "92204384",
+    "Testesen",
+]
 
 
 async def _suggest_and_vote(bot: Bot) -> None:
     for user, conversation in SUBMITTERS:
         await bot.handle(Inbound(user.split(":")[0], user, conversation, text="tema Skjermbruk og søvn"))
-        found = await bot.handle(Inbound(user.split(":")[0], user, conversation,
-                                         text="tema Eleven Ola Hansen i 7B selger snus, ring 922 04 384"))  # fmt: skip
+        found = await bot.handle(
+            Inbound(
+                user.split(":")[0], user, conversation, text="tema Eleven Ola Hansen i 7B selger snus, ring 922 04 384"
+            )
+        )
         redacted = next(
             o.value for p in found[0].parts for o in getattr(p, "options", ()) if o.value.startswith("redacted:")
         )

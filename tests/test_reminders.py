@@ -161,6 +161,11 @@ async def test_two_schedulers_on_one_postgres_database_send_once(postgres_url: s
 async def test_staff_cannot_forge_a_move(bot: Bot) -> None:
     from bot.messages import Inbound
 
-    forged = Inbound("slack", "slack:U1", "slack:D1", action="meeting-move",
-                     values={"occurrence": "frokostmote:2026-11-27", "new_date": "i går"})  # fmt: skip
+    forged = Inbound(
+        "slack",
+        "slack:U1",
+        "slack:D1",
+        action="meeting-move",
+        values={"occurrence": "frokostmote:2026-11-27", "new_date": "i går"},
+    )
     assert "bare for SLT-koordinatorene" in (await bot.handle(forged))[0].plain

@@ -56,8 +56,9 @@ async def test_unknown_action_gets_a_friendly_reply(bot: Bot) -> None:
 
 
 async def test_dialog_button_after_the_dialog_ended(bot: Bot) -> None:
-    replies = await bot.handle(Inbound("slack", "slack:U1", "slack:C1", action="dialog:bekymring:akutt",
-                                       values={"value": "nei"}))  # fmt: skip
+    replies = await bot.handle(
+        Inbound("slack", "slack:U1", "slack:C1", action="dialog:bekymring:akutt", values={"value": "nei"})
+    )
     assert "avsluttet" in replies[0].plain
 
 

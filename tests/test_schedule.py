@@ -81,11 +81,14 @@ def test_upcoming_skips_meetings_that_have_ended() -> None:
     ],
 )
 def test_reminders_keep_local_time_across_daylight_saving(meeting_day: str, utc_due: str) -> None:
-    series = BREAKFAST.model_copy(update={
-        "schedule": BREAKFAST.schedule.model_copy(update={"dates": (dt.date.fromisoformat(meeting_day),),
-                                                            "weekday": None, "week": None}),
-        "reminders": (BREAKFAST.reminders[1].model_copy(update={"at": dt.time(9, 0)}),),
-    })  # fmt: skip
+    series = BREAKFAST.model_copy(
+        update={
+            "schedule": BREAKFAST.schedule.model_copy(
+                update={"dates": (dt.date.fromisoformat(meeting_day),), "weekday": None, "week": None}
+            ),
+            "reminders": (BREAKFAST.reminders[1].model_copy(update={"at": dt.time(9, 0)}),),
+        }
+    )
     municipality = _with(series)
     start = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
     (reminder,) = planned_reminders(municipality, start, start + dt.timedelta(days=400), {})

@@ -38,19 +38,34 @@ async def test_dialog_state_round_trip(any_database_url: str) -> None:
     await db.upgrade()
     try:
         async with db.session() as session:
-            await dialogs.save_dialog(session, key="c|u", flow="bekymring", step="gjelder",
-                                      history=["akutt"], answers={"acute": "nei", "categories": ["vold"]},
-                                      now=NOW)  # fmt: skip
+            await dialogs.save_dialog(
+                session,
+                key="c|u",
+                flow="bekymring",
+                step="gjelder",
+                history=["akutt"],
+                answers={"acute": "nei", "categories": ["vold"]},
+                now=NOW,
+            )
         async with db.session() as session:
             state = await dialogs.get_dialog(session, key="c|u")
             assert state is not None
             assert (state.step, state.history, state.answers) == (
-                "gjelder", ["akutt"], {"acute": "nei", "categories": ["vold"]})  # fmt: skip
+                "gjelder",
+                ["akutt"],
+                {"acute": "nei", "categories": ["vold"]},
+            )
             assert state.updated_at == NOW and state.updated_at.tzinfo is not None
         async with db.session() as session:
-            await dialogs.save_dialog(session, key="c|u", flow="bekymring", step="arena_individ",
-                                      history=["akutt", "gjelder"], answers={"subject": "individual"},
-                                      now=NOW + dt.timedelta(minutes=1))  # fmt: skip
+            await dialogs.save_dialog(
+                session,
+                key="c|u",
+                flow="bekymring",
+                step="arena_individ",
+                history=["akutt", "gjelder"],
+                answers={"subject": "individual"},
+                now=NOW + dt.timedelta(minutes=1),
+            )
         async with db.session() as session:
             state = await dialogs.get_dialog(session, key="c|u")
             assert state is not None and state.step == "arena_individ" and state.started_at == NOW
@@ -127,12 +142,58 @@ async def test_topics_votes_and_rotating_keys(any_database_url: str) -> None:
             assert await keys.period_secret(session, purpose="votes", period="2026-12-18") != secret
         async with db.session() as session:
             assert await topics.add_vote(session, topic_id=topic.id, voter_hash="a" * 64, period="2026-12-18")
-            planned = await topics.set_status(session, topic_id=topic.id, status="planned",
-                                              meeting_date=today)  # fmt: skip
+            planned = await topics.set_status(session, topic_id=topic.id, status="planned", meeting_date=today)
             assert planned is not None and planned.meeting_date == today
             assert [t.text for t in await topics.agenda(session, meeting_date=today)] == ["Trygg skolevei"]
             assert await keys.count_submission(session, sender_hash="x", period="d1") == 1
             assert await keys.count_submission(session, sender_hash="x", period="d1") == 2
             assert await keys.count_submission(session, sender_hash="x", period="d2") == 1
+    finally:
+        await db.close()
+
+
+async def test_keys_and_flood_counts_under_concurrency(any_database_url: str) -> None:
+    import asyncio
+
+    db = Database(any_database_url)
+    await db.upgrade()
+    try:
+
+        async def secret() -> bytes:
+            async with db.session() as session:
+                return await keys.period_secret(session, purpose="votes", period="p1")
+
+        async def count() -> int:
+            async with db.session() as session:
+                return await keys.count_submission(session, sender_hash="h", period="d1")
+
+        secrets = await asyncio.gather(*(secret() for _ in range(5)))
+        assert len(set(secrets)) == 1
+        counts = await asyncio.gather(*(count() for _ in range(5)))
+        assert sorted(counts) == [1, 2, 3, 4, 5]
+    finally:
+        await db.close()
+
+
+async def test_inbox_rows_written_on_the_fast_path_read_back_exactly(any_database_url: str) -> None:
+    from storage import inbox
+
+    db = Database(any_database_url)
+    await db.upgrade()
+    try:
+        payload = {"inbound": {"text": "hvem er politikontakt? æøå"}, "values": ["a", "b"]}
+        async with db.transaction() as connection:
+            new = await inbox.accept_many(
+                connection, items=[("k1", "slack", payload), ("k1", "slack", payload), ("k2", "teams", {})], now=NOW
+            )
+        assert new == {"k1", "k2"}
+        async with db.transaction() as connection:
+            assert await inbox.accept_many(connection, items=[("k1", "slack", payload)], now=NOW) == set()
+        async with db.session() as session:
+            (item,) = await inbox.unprocessed(session, channel="slack")
+            assert item.key == "k1" and item.payload == payload and item.received_at == NOW
+            await inbox.mark_processed(session, key="k1", now=NOW)
+        async with db.session() as session:
+            assert await inbox.unprocessed(session, channel="slack") == []
     finally:
         await db.close()

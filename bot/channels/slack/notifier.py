@@ -1,0 +1,53 @@
+"""Proactive posts to Slack (reminders, digests, summaries) for the outbox worker."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.slack.render import message
+from bot.messages import Reply
+from bot.notify import SendFailed
+
+# Errors that will not go away by trying again: the message is given up (and logged) at once.
+PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "invalid_auth",
+    "account_inactive",
+    "user_not_found",
+    "invalid_blocks",
+    "msg_too_long",
+}
+
+
+class SlackNotifier:
+    """Posts to a channel ('slack:C...') or a user's DM ('slack:U...') with chat.postMessage."""
+
+    platform = "slack"
+    # chat.postMessage allows about one message a second per channel.
+    min_interval = 1.0
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def send(self, target: str, reply: Reply) -> None:
+        """Post, or raise SendFailed (with Slack's Retry-After on 429)."""
+        blocks, text = message(reply)
+        try:
+            await self.client.chat_postMessage(channel=target.removeprefix("slack:"), blocks=blocks, text=text)
+        except SlackApiError as exc:
+            raise failure(exc) from None
+        except OSError as exc:
+            raise SendFailed(f"network: {type(exc).__name__}") from None
+
+
+def failure(exc: SlackApiError) -> SendFailed:
+    """A Slack error as SendFailed: only Slack's error code, never the message content."""
+    code = str(exc.response.get("error", "unknown")) if exc.response is not None else "unknown"
+    status = exc.response.status_code if exc.response is not None else 0
+    if status == 429:
+        retry_after = float(exc.response.headers.get("Retry-After", exc.response.headers.get("retry-after", 30)))
+        return SendFailed(f"slack 429 {code}", retry_after=retry_after)
+    return SendFailed(f"slack {status} {code}", permanent=code in PERMANENT)

@@ -1,0 +1,77 @@
+"""The inbox: every inbound item is stored under its idempotency key before it is acknowledged.
+
+A redelivery (Slack retries, a Teams resend, a double click) finds the key and is acknowledged without being
+processed again, also after a restart. Items are processed from the inbox; on start a channel finishes what a
+crash left unprocessed. The payload (who and what) is cleared as soon as the item is processed.
+
+Requests that arrive together share one transaction (group commit): each still waits until its own row is
+stored, but a burst costs one commit instead of one per request. That keeps acknowledgements fast on SQLite,
+where every commit goes through one connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from bot.dialogs import Clock
+from storage import inbox as store
+from storage.db import Database
+
+
+class Inbox:
+    """Idempotent intake for one process; safe across replicas (the key is unique in the database)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+        self._pending: list[tuple[str, str, dict[str, Any], asyncio.Future[bool]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+        self.last_arrival = 0.0
+        self._in_flight = 0
+
+    async def accept(self, *, key: str, channel: str, payload: dict[str, Any]) -> bool:
+        """Store the item; False if it was delivered before (then acknowledge it and do nothing else)."""
+        self.last_arrival = time.monotonic()
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((key, channel, payload, future))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+        self._in_flight += 1
+        try:
+            return await future
+        finally:
+            self._in_flight -= 1
+
+    async def _flush(self) -> None:
+        # Let everything that arrived in this turn of the event loop join the batch.
+        await asyncio.sleep(0)
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self.db.transaction() as connection:
+                    items = [(key, channel, payload) for key, channel, payload, _ in batch]
+                    new = await store.accept_many(connection, items=items, now=self.clock())
+            except Exception as exc:  # every waiting request gets the error (and answers 5xx-free: see channels)
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            seen: set[str] = set()
+            for key, _, _, future in batch:
+                future.set_result(key in new and key not in seen)
+                seen.add(key)
+
+    def quiet_for(self, seconds: float) -> bool:
+        """Whether no item is being stored and none arrived for `seconds` (workers wait for that in a burst)."""
+        return self._in_flight == 0 and time.monotonic() - self.last_arrival >= seconds
+
+    async def done(self, key: str) -> None:
+        """Mark the item processed and drop its payload."""
+        async with self.db.session() as session:
+            await store.mark_processed(session, key=key, now=self.clock())
+
+    async def unfinished(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
+        """(key, payload) of items a crash left unprocessed, oldest first."""
+        async with self.db.session() as session:
+            return [(item.key, dict(item.payload)) for item in await store.unprocessed(session, channel=channel)]

@@ -1,0 +1,51 @@
+"""The home view (Slack's App Home): next meetings, shortcuts, and for coordinators new topics and escalations."""
+
+from __future__ import annotations
+
+from bot.catalog import t
+from bot.context import Context
+from bot.messages import Choice, Choices, Facts, Inbound, Part, Reply, Text
+from handlers.audit import audited
+from handlers.escalation import recommendation_label
+from handlers.meetings import describe
+from handlers.schedule import coming
+from storage import escalations as escalation_store
+from storage import topics as topic_store
+
+ACTION = "home"
+SHORTCUTS = (
+    ("home.tema", "tema"),
+    ("home.stem", "stem"),
+    ("home.bekymring", "bekymring"),
+    ("home.kontakter", "kontakter"),
+    ("home.rutiner", "rutiner"),
+    ("home.moteplan", "møteplan"),
+)
+LATEST = 5
+
+
+async def home(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """The home view for this user."""
+    parts: list[Part] = [Text(t("home.intro", municipality=ctx.municipality.name))]
+    meetings = []
+    for series in ctx.municipality.meetings:
+        next_one = await coming(ctx, series, 1)
+        if next_one:
+            meetings.append((series.name, describe(next_one[0], ctx.municipality)))
+    if meetings:
+        parts.append(Facts(title=t("digest.meetings_title"), items=tuple(meetings)))
+    parts.append(Choices(action=ACTION, options=tuple(Choice(t(key), word) for key, word in SHORTCUTS)))
+    if ctx.municipality.is_coordinator(inbound.user_id):
+        async with ctx.db.session() as session:
+            topics = await topic_store.list_topics(session, statuses=("new",), limit=LATEST)
+            records = await escalation_store.recent_escalations(session, limit=LATEST)
+            await audited(
+                session, ctx, actor=inbound.user_id, action="read", kind="home", count=len(topics) + len(records)
+            )
+        topic_items = tuple((f"#{topic.id}", f"{topic.text} ({topic.votes})") for topic in topics)
+        parts.append(Facts(title=t("home.new_topics"), items=topic_items or ((t("home.none"), "-"),)))
+        record_items = tuple(
+            (r.id, f"{r.completed_on.isoformat()}: {recommendation_label(r.recommendation)}") for r in records
+        )
+        parts.append(Facts(title=t("home.recent_escalations"), items=record_items or ((t("home.none"), "-"),)))
+    return [Reply(parts=tuple(parts))]

@@ -1,0 +1,82 @@
+"""Storage for the inbox: inbound items keyed for idempotency, kept until processed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import InboxItem
+
+
+async def accept_many(
+    connection: AsyncConnection, *, items: list[tuple[str, str, dict[str, Any]]], now: dt.datetime
+) -> set[str]:
+    """Record (key, channel, payload) items in one statement; returns the keys that were new.
+
+    A key seen before (a redelivery) is not inserted and not returned. Within one call, a repeated key counts
+    once: the caller gives its first occurrence the news. This runs before every acknowledgement, so it is one
+    statement: through Core on PostgreSQL, and on SQLite straight on the driver (one thread hop instead of five).
+    """
+    if not items:
+        return set()
+    if connection.dialect.name == "sqlite":
+        return await _accept_many_sqlite(connection, items, now)
+    statement = postgres_insert(InboxItem).on_conflict_do_nothing(index_elements=["key"]).returning(col(InboxItem.key))
+    rows = [{"key": key, "channel": channel, "received_at": now, "payload": payload} for key, channel, payload in items]
+    result = await connection.execute(statement, rows)
+    return {str(key) for key in result.scalars().all()}
+
+
+async def _accept_many_sqlite(
+    connection: AsyncConnection, items: list[tuple[str, str, dict[str, Any]]], now: dt.datetime
+) -> set[str]:
+    dialect = connection.dialect
+    # SQLAlchemy's own bind processors, so the stored text is exactly what the ORM writes and reads back.
+    table = InboxItem.metadata.tables["inbox"]
+    to_time = table.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
+    to_json = table.c.payload.type.dialect_impl(dialect).bind_processor(dialect)
+    received = to_time(now) if to_time else now
+    params: list[Any] = []
+    for key, channel, payload in items:
+        params += [key, channel, received, to_json(payload) if to_json else payload]
+    rows = ", ".join(["(?, ?, ?, ?, NULL)"] * len(items))
+    sql = (
+        f"INSERT INTO inbox (key, channel, received_at, payload, processed_at) VALUES {rows} "
+        "ON CONFLICT (key) DO NOTHING RETURNING key"
+    )
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    inserted = await driver.execute_fetchall(sql, params)
+    return {str(row[0]) for row in inserted}
+
+
+async def mark_processed(session: AsyncSession, *, key: str, now: dt.datetime) -> None:
+    """The item was handled: drop its payload (user id, text) and keep only the key."""
+    item = await session.get(InboxItem, key)
+    if item is not None:
+        item.processed_at, item.payload = now, {}
+        session.add(item)
+
+
+async def unprocessed(session: AsyncSession, *, channel: str) -> list[InboxItem]:
+    """Items a crash left unprocessed, oldest first."""
+    statement = (
+        select(InboxItem)
+        .where(col(InboxItem.channel) == channel, col(InboxItem.processed_at).is_(None))
+        .order_by(col(InboxItem.received_at))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def delete_processed_before(session: AsyncSession, *, when: dt.datetime) -> int:
+    """Forget processed keys older than `when`; returns how many."""
+    statement = delete(InboxItem).where(col(InboxItem.processed_at).is_not(None), col(InboxItem.received_at) < when)
+    result = await session.exec(statement)
+    return int(getattr(result, "rowcount", 0))

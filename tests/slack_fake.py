@@ -1,0 +1,189 @@
+"""A local fake of the Slack Web API that records calls, and helpers to send signed Slack requests."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+import urllib.parse
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+
+
+class FakeSlackApi:
+    """Answers Web API methods like Slack does (ok: true) and remembers every call; can fail on request."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
+        self.server: TestServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.port}/api/"
+
+    def fail_next(self, method: str, status: int, error: str, headers: dict[str, str] | None = None) -> None:
+        """Make the next call of `method` fail with this HTTP status and Slack error code."""
+        self.failures.setdefault(method, []).append((status, headers or {}, {"ok": False, "error": error}))
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.read()
+        if request.content_type == "application/json":
+            params = json.loads(raw or b"{}")
+        else:
+            params = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
+        for key in ("blocks", "view"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        self.calls.append((method, params))
+        if self.failures.get(method):
+            status, headers, body = self.failures[method].pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        answers: dict[str, dict[str, Any]] = {
+            "auth.test": {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0EKS", "user": "slt", "team": "Eksempel"},
+            "chat.postMessage": {"channel": params.get("channel"), "ts": "1700000000.000100"},
+            "chat.postEphemeral": {"message_ts": "1700000000.000200"},
+            "views.open": {"view": {"id": "V0OPEN"}},
+            "views.publish": {"view": {"id": "V0HOME"}},
+        }
+        return web.json_response({"ok": True, **answers.get(method, {})})
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        """The parameters of every call of one method."""
+        return [params for name, params in self.calls if name == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Wait until `method` was called `count` times (the bot works after acknowledging)."""
+        deadline = time.monotonic() + timeout
+        while len(self.of(method)) < count:
+            assert time.monotonic() < deadline, f"{method} called {len(self.of(method))} times, wanted {count}"
+            await asyncio.sleep(0.01)
+        return self.of(method)
+
+
+def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Headers of a request signed the way Slack signs: HMAC-SHA256 of v0:timestamp:body."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def command_body(
+    command: str, text: str = "", *, user: str = "U0STAFF", channel: str = "C0GENERAL", trigger: str = "trig-1"
+) -> str:
+    """A slash command as Slack posts it (form-encoded)."""
+    return urllib.parse.urlencode(
+        {
+            "token": "x",
+            "team_id": "T0EKS",
+            "team_domain": "eksempel",
+            "channel_id": channel,
+            "channel_name": "directmessage" if channel.startswith("D") else "general",
+            "user_id": user,
+            "user_name": "ansatt",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0SLT",
+            "response_url": "https://hooks.slack.invalid/commands/1",
+            "trigger_id": trigger,
+        }
+    )
+
+
+def event_body(text: str, *, event_id: str = "Ev001", user: str = "U0STAFF", channel: str = "D0STAFF") -> str:
+    """A direct message event as Slack posts it (JSON)."""
+    return json.dumps(
+        {
+            "token": "x",
+            "team_id": "T0EKS",
+            "api_app_id": "A0SLT",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1700000000,
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "user": user,
+                "text": text,
+                "channel": channel,
+                "ts": "1700000000.000001",
+                "event_ts": "1700000000.000001",
+            },
+        }
+    )
+
+
+def interaction_body(payload: dict[str, Any]) -> str:
+    """An interactivity payload (block action, view submission) as Slack posts it: form-encoded JSON."""
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def block_action(
+    action_id: str,
+    value: str,
+    *,
+    user: str = "U0STAFF",
+    channel: str = "C0GENERAL",
+    trigger: str = "trig-a",
+    state: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A button press in a message."""
+    return {
+        "type": "block_actions",
+        "team": {"id": "T0EKS"},
+        "user": {"id": user},
+        "api_app_id": "A0SLT",
+        "trigger_id": trigger,
+        "container": {"type": "message", "channel_id": channel, "is_ephemeral": True},
+        "channel": {"id": channel},
+        "response_url": "https://hooks.slack.invalid/actions/1",
+        "state": {"values": state or {}},
+        "actions": [
+            {"type": "button", "action_id": action_id, "block_id": "b1", "value": value, "action_ts": "1700000001.1"}
+        ],
+    }
+
+
+def view_submission(
+    callback_id: str,
+    values: dict[str, Any],
+    *,
+    user: str = "U0STAFF",
+    metadata: str = '{"channel": "None", "user": "U0STAFF", "is_dm": "True"}',
+) -> dict[str, Any]:
+    """A submitted modal; `values` maps block ids to element states."""
+    state = {name: {"value": element} for name, element in values.items()}
+    return {
+        "type": "view_submission",
+        "team": {"id": "T0EKS"},
+        "user": {"id": user},
+        "api_app_id": "A0SLT",
+        "trigger_id": "trig-v",
+        "view": {
+            "id": "V0SUBMIT",
+            "hash": "h1",
+            "callback_id": callback_id,
+            "private_metadata": metadata,
+            "state": {"values": state},
+            "type": "modal",
+        },
+    }
