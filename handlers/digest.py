@@ -14,8 +14,7 @@ from bot.notify import queue
 from bot.parts import norwegian_date
 from handlers.audit import audited
 from handlers.escalation import recommendation_label
-from handlers.meetings import describe
-from handlers.schedule import coming
+from handlers.meetings import next_of_each
 from storage import digest as store
 
 PERIOD = dt.timedelta(days=7)
@@ -53,11 +52,7 @@ async def build_digest(ctx: Context) -> Reply:
         parts.append(Facts(title=t("digest.follow_ups_title"), items=items))
     else:
         parts.append(Text(t("digest.no_follow_ups")))
-    meetings = []
-    for series in ctx.municipality.meetings:
-        next_one = await coming(ctx, series, 1)
-        if next_one:
-            meetings.append((series.name, describe(next_one[0], ctx.municipality)))
+    meetings = await next_of_each(ctx)
     if meetings:
         parts.append(Facts(title=t("digest.meetings_title"), items=tuple(meetings)))
     return Reply(parts=tuple(parts))

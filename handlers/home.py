@@ -7,8 +7,7 @@ from bot.context import Context
 from bot.messages import Choice, Choices, Facts, Inbound, Part, Reply, Text
 from handlers.audit import audited
 from handlers.escalation import recommendation_label
-from handlers.meetings import describe
-from handlers.schedule import coming
+from handlers.meetings import next_of_each
 from storage import escalations as escalation_store
 from storage import topics as topic_store
 
@@ -27,11 +26,7 @@ LATEST = 5
 async def home(inbound: Inbound, ctx: Context) -> list[Reply]:
     """The home view for this user."""
     parts: list[Part] = [Text(t("home.intro", municipality=ctx.municipality.name))]
-    meetings = []
-    for series in ctx.municipality.meetings:
-        next_one = await coming(ctx, series, 1)
-        if next_one:
-            meetings.append((series.name, describe(next_one[0], ctx.municipality)))
+    meetings = await next_of_each(ctx)
     if meetings:
         parts.append(Facts(title=t("digest.meetings_title"), items=tuple(meetings)))
     parts.append(Choices(action=ACTION, options=tuple(Choice(t(key), word) for key, word in SHORTCUTS)))

@@ -83,3 +83,13 @@ async def next_meeting_answer(ctx: Context, series: MeetingSeries) -> Reply:
         parts.append(Text(series.description))
     parts.append(source_line(municipality.routine(series.source)))
     return Reply(parts=tuple(parts))
+
+
+async def next_of_each(ctx: Context) -> list[tuple[str, str]]:
+    """(series name, when) of the next meeting in every series that has one planned."""
+    found = []
+    for series in ctx.municipality.meetings:
+        next_one = await coming(ctx, series, 1)
+        if next_one:
+            found.append((series.name, describe(next_one[0], ctx.municipality)))
+    return found
