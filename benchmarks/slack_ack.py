@@ -78,13 +78,13 @@ async def load(url: str, requests: int, concurrency: int, label: str) -> tuple[l
         return latencies, time.perf_counter() - started
 
 
-def report(name: str, latencies: list[float], wall: float) -> tuple[float, float, float]:
+def report(name: str, latencies: list[float], wall: float, unit: str = "commands/s") -> tuple[float, float, float]:
     """Print and return (p50 ms, p99 ms, requests per second)."""
     ordered = sorted(latencies)
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
     rate = len(ordered) / wall
-    print(f"{name:<34} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   {rate:8.0f} commands/s")
+    print(f"{name:<34} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   {rate:8.0f} {unit}")
     return p50, p99, rate
 
 

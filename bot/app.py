@@ -173,6 +173,13 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
         channels.append(slack)
         senders.setdefault("slack", slack.notifier)
 
+    from bot.channels.teams import TeamsChannel
+
+    teams = TeamsChannel(bot, settings)
+    teams.mount(app)
+    channels.append(teams)
+    senders.setdefault("teams", teams.notifier)
+
     async def healthz(_request: web.Request) -> web.Response:
         if await bot.db.ping():
             return web.json_response({"status": "ok", "municipality": bot.municipality.name})

@@ -19,7 +19,7 @@ from bot.config import Settings, load_settings
 from bot.dialogs import FlowError
 from bot.export import FORMATS, render
 from bot.logs import configure_logging
-from bot.manifests import ManifestError, slack_manifest
+from bot.manifests import ManifestError, slack_manifest, teams_package
 from bot.municipality import MunicipalityError
 from handlers.calendar import calendar_ics
 from handlers.exports import COLUMNS, export_records
@@ -63,10 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     reminders.add_argument("--from", dest="start", type=_date, help="første dato, ÅÅÅÅ-MM-DD (standard: i dag)")
     reminders.add_argument("--to", dest="end", type=_date, help="siste dato, ÅÅÅÅ-MM-DD (standard: om 30 dager)")
 
-    manifest = commands.add_parser("manifest", help="app-manifest for Slack")
-    manifest.add_argument("platform", choices=["slack"], help="plattform")
+    manifest = commands.add_parser("manifest", help="app-manifest for Slack, eller app-pakken (zip) for Teams")
+    manifest.add_argument("platform", choices=["slack", "teams"], help="plattform")
     manifest.add_argument("--url", help="serverens offentlige https-adresse, f.eks. https://slt.kommune.no")
     manifest.add_argument("--socket-mode", action="store_true", help="Slack over Socket Mode (ingen offentlig URL)")
+    manifest.add_argument("--app-id", help="Teams: botens Microsoft App ID (GUID)")
     manifest.add_argument("--out", type=Path, help="fil å skrive til (standard: standard ut)")
 
     db = commands.add_parser("db", help="databasen")
@@ -180,10 +181,16 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(_reminders(settings, args.start, args.end))
     elif args.command == "manifest":
         try:
-            document = slack_manifest(args.url, socket_mode=args.socket_mode)
+            if args.platform == "teams":
+                if not args.url or not args.out:
+                    raise ManifestError("Teams-pakken trenger --url, --app-id og --out (f.eks. --out slt-teams.zip)")
+                data = teams_package(args.url, args.app_id or "")
+            else:
+                document = slack_manifest(args.url, socket_mode=args.socket_mode)
+                data = yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode()
         except ManifestError as exc:
             raise CliError(str(exc)) from None
-        _write(yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode(), args.out)
+        _write(data, args.out)
     elif args.command == "db":
         asyncio.run(_upgrade(settings))
 

@@ -12,12 +12,15 @@ where every commit goes through one connection.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
 from bot.dialogs import Clock
 from storage import inbox as store
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 
 class Inbox:
@@ -26,6 +29,7 @@ class Inbox:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
         self._pending: list[tuple[str, str, dict[str, Any], asyncio.Future[bool]]] = []
+        self._done: list[str] = []
         self._flushing: asyncio.Task[None] | None = None
         self.last_arrival = 0.0
         self._in_flight = 0
@@ -35,24 +39,31 @@ class Inbox:
         self.last_arrival = time.monotonic()
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((key, channel, payload, future))
-        if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+        self._schedule_flush()
         self._in_flight += 1
         try:
             return await future
         finally:
             self._in_flight -= 1
 
+    def _schedule_flush(self) -> None:
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+
     async def _flush(self) -> None:
         # Let everything that arrived in this turn of the event loop join the batch.
         await asyncio.sleep(0)
-        while self._pending:
+        while self._pending or self._done:
             batch, self._pending = self._pending, []
+            done, self._done = self._done, []
             try:
                 async with self.db.transaction() as connection:
                     items = [(key, channel, payload) for key, channel, payload, _ in batch]
                     new = await store.accept_many(connection, items=items, now=self.clock())
+                    await store.mark_many_processed(connection, keys=done, now=self.clock())
             except Exception as exc:  # every waiting request gets the error (and answers 5xx-free: see channels)
+                if done:
+                    log.warning("inbox: could not mark %d items processed (%s)", len(done), type(exc).__name__)
                 for *_, future in batch:
                     if not future.done():
                         future.set_exception(exc)
@@ -67,9 +78,17 @@ class Inbox:
         return self._in_flight == 0 and time.monotonic() - self.last_arrival >= seconds
 
     async def done(self, key: str) -> None:
-        """Mark the item processed and drop its payload."""
-        async with self.db.session() as session:
-            await store.mark_processed(session, key=key, now=self.clock())
+        """Mark the item processed and drop its payload, in the next group commit.
+
+        There is no need to wait for it: if the process dies first, the item is simply finished again on start.
+        """
+        self._done.append(key)
+        self._schedule_flush()
+
+    async def flush(self) -> None:
+        """Wait until everything accepted or marked done so far is written (on shutdown, and in tests)."""
+        while self._flushing is not None and not self._flushing.done():
+            await self._flushing
 
     async def unfinished(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
         """(key, payload) of items a crash left unprocessed, oldest first."""

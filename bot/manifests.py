@@ -1,7 +1,11 @@
-"""App manifests: the Slack manifest with this server's URLs (the Teams package comes with the Teams channel)."""
+"""App manifests: the Slack manifest with this server's URLs, and the Teams app package (a zip to upload)."""
 
 from __future__ import annotations
 
+import io
+import json
+import re
+import zipfile
 from importlib.resources import files
 from typing import Any
 from urllib.parse import urlparse
@@ -37,3 +41,31 @@ def slack_manifest(url: str | None, *, socket_mode: bool = False) -> dict[str, A
     if url is None:
         raise ManifestError("oppgi --url (serverens offentlige https-adresse), eller --socket-mode")
     return dict(yaml.safe_load(template.replace(PLACEHOLDER, base_url(url))))
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def teams_manifest(url: str, app_id: str) -> dict[str, Any]:
+    """The Teams manifest for this bot (its Azure app id) served from `url`."""
+    if not _GUID.match(app_id or ""):
+        raise ManifestError(f"--app-id må være botens Microsoft App ID (en GUID), fikk «{app_id}»")
+    base = base_url(url)
+    text = files("manifest").joinpath("teams", "manifest.json").read_text(encoding="utf-8")
+    text = text.replace(PLACEHOLDER, base).replace(PLACEHOLDER_ID, app_id.lower())
+    manifest = json.loads(text)
+    manifest["validDomains"] = [urlparse(base).netloc]
+    return dict(manifest)
+
+
+def teams_package(url: str, app_id: str) -> bytes:
+    """The app package to upload to Teams: manifest.json and the two icons in one zip."""
+    manifest = teams_manifest(url, app_id)
+    icons = files("manifest").joinpath("teams")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        for icon in ("color.png", "outline.png"):
+            package.writestr(icon, icons.joinpath(icon).read_bytes())
+    return out.getvalue()

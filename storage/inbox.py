@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -55,6 +55,13 @@ async def _accept_many_sqlite(
     assert driver is not None
     inserted = await driver.execute_fetchall(sql, params)
     return {str(row[0]) for row in inserted}
+
+
+async def mark_many_processed(connection: AsyncConnection, *, keys: list[str], now: dt.datetime) -> None:
+    """Mark items processed and drop their payloads (user id, text), in one statement."""
+    if keys:
+        statement = update(InboxItem).where(col(InboxItem.key).in_(keys)).values(processed_at=now, payload={})
+        await connection.execute(statement)
 
 
 async def mark_processed(session: AsyncSession, *, key: str, now: dt.datetime) -> None:

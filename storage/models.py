@@ -215,3 +215,16 @@ class InboxItem(SQLModel, table=True):
     received_at: dt.datetime = _when(nullable=False, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     processed_at: dt.datetime | None = _when(nullable=True)
+
+
+class ConversationRef(SQLModel, table=True):
+    """A Teams ConversationReference, saved on install and on every message, for proactive posts after restarts."""
+
+    __tablename__ = "conversation_reference"
+
+    conversation_id: str = Field(primary_key=True, max_length=500)
+    # The user of a personal chat (so a coordinator's digest finds their chat); empty for channels and groups.
+    user_id: str = Field(default="", max_length=300, index=True)
+    kind: str = Field(default="personal", max_length=20)
+    reference: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: dt.datetime = _when(nullable=False)

@@ -304,3 +304,34 @@ def test_slack_manifest(tmp_path: Path) -> None:
     )
     bad = run(["manifest", "slack", "--url", "http://slt.eksempel.no"], tmp_path)
     assert bad.returncode == 1 and "https-adresse" in bad.stderr
+
+
+def test_teams_app_package_validates_against_the_manifest_schema(tmp_path: Path) -> None:
+    import zipfile
+
+    import jsonschema
+
+    app_id = "5c3d7e3a-1b2c-4d5e-8f90-123456789abc"
+    out = tmp_path / "app.zip"
+    result = run(
+        ["manifest", "teams", "--url", "https://slt.eksempel.no", "--app-id", app_id, "--out", str(out)], tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as package:
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(package.read("manifest.json"))
+        color, outline = package.read("color.png"), package.read("outline.png")
+    schema = json.loads((Path(__file__).parent / "data" / "teams-manifest-1.23.json").read_text(encoding="utf-8"))
+    # The schema says draft-04, which ignores "const"; Draft 7 checks it (see shared/schemas/README.md).
+    errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(manifest)]
+    assert errors == []
+    assert manifest["id"] == app_id and manifest["bots"][0]["botId"] == app_id
+    assert manifest["validDomains"] == ["slt.eksempel.no"]
+    commands = {c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]}
+    assert commands == {"hjelp", "kontakter", "rutiner", "møteplan", "tema", "bekymring"}
+    assert set(manifest["bots"][0]["scopes"]) == {"personal", "team", "groupChat"}
+    # PNG headers: 192x192 colour, 32x32 outline
+    assert color[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(color[16:20], "big") == 192
+    assert int.from_bytes(outline[16:20], "big") == 32
+    bad = run(["manifest", "teams", "--url", "https://slt.eksempel.no", "--app-id", "nei", "--out", str(out)], tmp_path)
+    assert bad.returncode == 1 and "GUID" in bad.stderr

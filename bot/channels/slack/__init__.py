@@ -143,6 +143,7 @@ class SlackChannel:
             await asyncio.gather(*self._workers, return_exceptions=True)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.inbox.flush()
         if self._socket is not None:
             await self._socket.close_async()
         if self.client.session is not None:
