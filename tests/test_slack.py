@@ -8,15 +8,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.app import Bot, build_bot, build_web_app
+from bot.app import build_bot
 from bot.config import BUNDLED_MUNICIPALITY, Settings
 from storage.inbox import unprocessed
 from storage.models import InboxItem
 from tests.conftest import FrozenClock
+from tests.running import RunningApp
 from tests.slack_fake import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -52,19 +52,8 @@ def slack_settings(database_url: str, slack_api: FakeSlackApi) -> Settings:
     )
 
 
-class Running:
-    """The bot's aiohttp app running on a local port, and a client to post Slack requests into it."""
-
-    def __init__(self, settings: Settings, clock: FrozenClock) -> None:
-        self.bot: Bot = build_bot(settings, clock=clock)
-        self.client = TestClient(TestServer(build_web_app(self.bot)))
-
-    async def __aenter__(self) -> Running:
-        await self.client.start_server()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.client.close()
+class Running(RunningApp):
+    """The running app, and helpers to post signed Slack requests into it."""
 
     async def post(self, body: str, content: dict[str, str], **headers: str) -> tuple[int, str, float]:
         started = time.perf_counter()

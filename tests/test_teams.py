@@ -9,13 +9,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Bot, build_bot, build_web_app
+from bot.app import Bot
 from bot.channels.teams.render import CARD_CONTENT_TYPE, activity
 from bot.config import BUNDLED_MUNICIPALITY, Settings
 from bot.messages import Inbound, Reply
 from tests.conftest import FrozenClock
+from tests.running import RunningApp
 from tests.teams_fake import FakeConnector, installed, message
 
 CARD_SCHEMA = json.loads((Path(__file__).parent / "data" / "adaptive-card-1.5.json").read_text(encoding="utf-8"))
@@ -35,17 +35,8 @@ def teams_settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, municipality_path=BUNDLED_MUNICIPALITY)
 
 
-class Running:
-    def __init__(self, settings: Settings, clock: FrozenClock) -> None:
-        self.bot: Bot = build_bot(settings, clock=clock)
-        self.client = TestClient(TestServer(build_web_app(self.bot)))
-
-    async def __aenter__(self) -> Running:
-        await self.client.start_server()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.client.close()
+class Running(RunningApp):
+    """The running app, and a helper to post Bot Framework activities into it."""
 
     async def send(self, activity_json: dict[str, Any], **headers: str) -> int:
         response = await self.client.post("/api/messages", json=activity_json, headers=headers)
