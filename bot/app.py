@@ -83,6 +83,8 @@ def build_router() -> Router:
     router.form_opener(meeting_changes.MOVE_ACTION)(meeting_changes.move_form)
     router.form_opener(escalation.SUMMARY_ACTION)(escalation.open_summary_form)
 
+    router.action(home.VIEW_ACTION)(home.home)
+
     @router.action(home.ACTION)
     async def shortcut(inbound: Inbound, ctx: Context) -> list[Reply]:
         """A shortcut button (App Home) does what typing its word would."""

@@ -22,7 +22,7 @@ def _catalogue(language: str) -> dict[str, str]:
 
 
 def t(key: str, /, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
-    """The text for `key` in `language` (bokmål by default), with {placeholders} filled in."""
+    """The text for `key` in `language` (bokmål by default), with its {named} values filled in."""
     template = _catalogue(language).get(key)
     if template is None:
         template = _catalogue(DEFAULT_LANGUAGE)[key]

@@ -19,7 +19,7 @@ from stdnum.no import fodselsnummer, kontonr
 
 from bot.text import fold
 
-# Kinds as the user sees them, in the order they are listed, with the placeholder that replaces each.
+# Kinds as the user sees them, in the order they are listed, with the marker that replaces each in the text.
 KINDS = {
     "navn": "[navn]",
     "fødselsnummer": "[fødselsnummer]",
@@ -135,7 +135,7 @@ class Screening:
 
     @property
     def redacted(self) -> str:
-        """The text with every finding replaced by its placeholder, e.g. '[navn]'."""
+        """The text with every finding replaced by its marker, e.g. '[navn]'."""
         result, cursor = [], 0
         for finding in self.findings:
             result.append(self.text[cursor : finding.start])

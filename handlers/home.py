@@ -12,6 +12,7 @@ from storage import escalations as escalation_store
 from storage import topics as topic_store
 
 ACTION = "home"
+VIEW_ACTION = "home-view"
 SHORTCUTS = (
     ("home.tema", "tema"),
     ("home.stem", "stem"),

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "slack"
 ROUTE = "/slack/events"
 WORKERS = 4
+# The action the router answers with the home view (handlers/home.py).
+HOME_VIEW = "home-view"
 QUIET = 0.005
 # Under the 3 seconds an interaction's trigger id lasts, so a deferred form can still open as a modal.
 MAX_DEFER = 2.5
@@ -193,8 +195,8 @@ class SlackChannel:
         if event.get("tab") != "home":
             return
         user = event["user"]
-        probe = Inbound(CHANNEL, f"slack:{user}", f"slack:dm:{user}", action="home-view")
-        self._background(self._publish_home(probe, user))
+        view_request = Inbound(CHANNEL, f"slack:{user}", f"slack:dm:{user}", action=HOME_VIEW)
+        self._background(self._publish_home(view_request, user))
 
     # --- the work, after the acknowledgement --------------------------------------------------------
 
@@ -231,12 +233,10 @@ class SlackChannel:
         await self._deliver(replies, where)
         await self.inbox.done(key)
 
-    async def _publish_home(self, probe: Inbound, user: str) -> None:
-        from handlers.home import home
-
+    async def _publish_home(self, view_request: Inbound, user: str) -> None:
         try:
-            (reply,) = await home(probe, self.bot.context)
-            await self.client.views_publish(user_id=user, view=render.home(reply))
+            replies = await self.bot.handle(view_request)
+            await self.client.views_publish(user_id=user, view=render.home(replies[0]))
         except SlackApiError as exc:
             log.warning("slack: could not publish App Home: %s", failure(exc))
         except Exception as exc:  # the home tab must never take the channel down
