@@ -13,10 +13,16 @@ from typing import TextIO
 # Platform ids as the bot writes them, raw Slack/Teams ids, e-mail addresses, and runs of 8+ digits.
 _PATTERNS = (
     re.compile(r"\b(?:slack|teams|console):[^\s,;'\")\]}]+"),
-    re.compile(r"\b[UW][A-Z0-9]{8,}\b"),
+    # Slack ids (U0ABC12345) always hold a digit; a shouted word like UNAUTHENTICATED is not an id.
+    re.compile(r"\b[UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,}\b"),
     re.compile(r"\b29:[\w-]{10,}"),
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    re.compile(r"(?<!\d)\d(?:[ .]?\d){7,}(?!\d)"),
+    # Norwegian phone numbers, fødselsnummer and account numbers as people write them; not "200 23430"
+    # (an HTTP status and a size).
+    re.compile(
+        r"(?<![\d.])(?:(?:\+47|0047) ?)?(?:\d{3} \d{2} \d{3}|\d{2} \d{2} \d{2} \d{2}|\d{6} ?\d{5}|"
+        r"\d{4}[ .]\d{2}[ .]\d{5}|\d{8,})(?![\d.])"
+    ),
 )
 # Their DEBUG output includes whole request payloads or SQL parameters, with user ids and message text.
 CHATTY_LIBRARIES = (
@@ -65,4 +71,6 @@ def configure_logging(level: str, stream: TextIO) -> logging.Handler:
         logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))
     # Alembic logs every step at INFO; one line from us says the schema is current.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler logs every job it adds at INFO; the scheduler's own lines say enough.
+    logging.getLogger("apscheduler").setLevel(max(logging.getLevelName(level), logging.WARNING))
     return handler

@@ -100,3 +100,13 @@ async def test_created_time_is_only_the_day(bot: Bot) -> None:
 def test_redact_hides_ids_emails_and_numbers() -> None:
     line = "user slack:U0ABCDEF12 in teams:29:1abcdefghijk wrote kari@example.no from 922 04 384 and U0ZYXWVUT9"
     assert redact(line) == "user [skjult] in [skjult] wrote [skjult] from [skjult] and [skjult]"
+
+
+def test_redact_leaves_ordinary_log_text_alone() -> None:
+    line = 'accepts UNAUTHENTICATED requests; "GET /calendar.ics HTTP/1.1" 200 23430; port 3978; 2026-11-22'
+    assert redact(line) == line
+
+
+def test_redact_catches_norwegian_number_formats() -> None:
+    for number in ("92204384", "922 04 384", "92 20 43 84", "+47 922 04 384", "010190 12345", "1234.56.78903"):
+        assert redact(f"tlf {number} ok") == "tlf [skjult] ok", number
