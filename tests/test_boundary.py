@@ -42,3 +42,32 @@ def test_only_config_reads_the_environment() -> None:
         if "os.environ" in path.read_text(encoding="utf-8") or "getenv" in path.read_text(encoding="utf-8")
     ]
     assert readers == ["bot/config.py"]
+
+
+def test_channels_reach_features_only_through_the_router() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in (ROOT / "bot" / "channels").rglob("*.py")
+        for module in imported_modules(path)
+        if module.startswith(("handlers", "storage"))
+    ]
+    # The Teams notifier looks up stored conversations; that is the channel's own storage, not a feature.
+    assert offenders == ["bot/channels/teams/__init__.py imports storage.references"]
+
+
+def test_platform_sdks_stay_in_their_channel_folders() -> None:
+    homes = {
+        "botbuilder": "bot/channels/teams",
+        "botframework": "bot/channels/teams",
+        "slack_bolt": "bot/channels/slack",
+        "slack_sdk": "bot/channels/slack",
+    }
+    offenders = []
+    for package in ("bot", "handlers", "storage"):
+        for path in (ROOT / package).rglob("*.py"):
+            relative = str(path.relative_to(ROOT))
+            for module in imported_modules(path):
+                home = next((folder for sdk, folder in homes.items() if module.startswith(sdk)), None)
+                if home is not None and not relative.startswith(home):
+                    offenders.append(f"{relative} imports {module}")
+    assert offenders == []
