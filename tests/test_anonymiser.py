@@ -16,19 +16,16 @@ CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "screen_corpus.yaml").
 SCREEN = screen_for(load_municipality(BUNDLED_MUNICIPALITY))
 
 
-def test_the_corpus_is_big_and_balanced_enough() -> None:
-    assert len(CORPUS) >= 150
-    assert sum(1 for entry in CORPUS if entry["pii"]) >= 60
-    assert sum(1 for entry in CORPUS if not entry["pii"]) >= 60
+HOLDOUT = yaml.safe_load((Path(__file__).parent / "data" / "screen_holdout.yaml").read_text(encoding="utf-8"))
 
 
-def test_recall_and_precision_on_the_labelled_corpus() -> None:
-    items = caught = 0
-    clean = flagged_clean = 0
-    findings = true_findings = 0
-    misses, false_alarms = [], []
-    for entry in CORPUS:
-        text, labelled = entry["text"], entry["pii"]
+def measure(corpus: list[dict[str, object]]) -> tuple[float, float, int, int, int, int, list[str], list[str]]:
+    """(recall, precision, caught, items, flagged clean, clean, misses, false alarms) of the screen on a corpus."""
+    items = caught = clean = flagged_clean = findings = true_findings = 0
+    misses: list[str] = []
+    false_alarms: list[str] = []
+    for entry in corpus:
+        text, labelled = str(entry["text"]), list(entry["pii"])  # type: ignore[call-overload]
         result = SCREEN(text)
         covered = {i for f in result.findings for i in range(f.start, f.end)}
         spans = [(text.index(p), text.index(p) + len(p)) for p in labelled]
@@ -46,14 +43,36 @@ def test_recall_and_precision_on_the_labelled_corpus() -> None:
                 caught += 1
             else:
                 misses.append(f"{pii!r} in {text!r}")
-    recall, precision = caught / items, true_findings / findings
+    return caught / items, true_findings / max(findings, 1), caught, items, flagged_clean, clean, misses, false_alarms
+
+
+def test_the_corpus_is_big_and_balanced_enough() -> None:
+    assert len(CORPUS) >= 150
+    assert sum(1 for entry in CORPUS if entry["pii"]) >= 60
+    assert sum(1 for entry in CORPUS if not entry["pii"]) >= 60
+
+
+def test_recall_and_precision_on_the_labelled_corpus() -> None:
+    recall, precision, caught, items, flagged, clean, misses, alarms = measure(CORPUS)
     REPORT.append(
         f"personal-data screen on {len(CORPUS)} labelled sentences: recall {recall:.1%} ({caught}/{items} items), "
-        f"precision {precision:.1%} ({true_findings}/{findings} findings), "
-        f"clean suggestions flagged {flagged_clean}/{clean} ({flagged_clean / clean:.1%})"
+        f"precision {precision:.1%}, clean suggestions flagged {flagged}/{clean} ({flagged / clean:.1%})"
     )
     assert recall >= 0.98, misses
-    assert flagged_clean / clean <= 1 / 20, false_alarms
+    assert flagged / clean <= 1 / 20, alarms
+
+
+def test_the_screen_on_held_out_sentences() -> None:
+    # Never used for tuning: this is the honest estimate. The bar is lower than the issue's aim on purpose,
+    # so the number is reported rather than tuned away; misses are printed for the next round of work.
+    recall, precision, caught, items, flagged, clean, misses, alarms = measure(HOLDOUT)
+    REPORT.append(
+        f"held-out check ({len(HOLDOUT)} sentences never used for tuning): recall {recall:.1%} ({caught}/{items}), "
+        f"precision {precision:.1%}, clean flagged {flagged}/{clean}"
+        + (f"; missed: {'; '.join(misses)}" if misses else "")
+        + (f"; false alarms: {'; '.join(alarms)}" if alarms else "")
+    )
+    assert recall >= 0.9 and flagged / clean <= 0.1
 
 
 @pytest.mark.parametrize(
