@@ -66,6 +66,7 @@ async def main(turns: int, concurrency: int) -> int:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{folder}/bench.db",
         "SLT_LOG_LEVEL": "ERROR",
+        "SLT_TEAMS_EMULATOR": "1",  # the local fake connector is on loopback
         "PYTHONPATH": str(ROOT),
     }
     for name in ("SLT_CONFIG", "MICROSOFT_APP_ID", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):

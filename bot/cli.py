@@ -15,7 +15,7 @@ import yaml
 from aiohttp import web
 
 from bot.app import Bot, build_bot, build_web_app
-from bot.config import Settings, load_settings
+from bot.config import Settings, SettingsError, load_settings
 from bot.dialogs import FlowError
 from bot.export import FORMATS, render
 from bot.logs import configure_logging
@@ -198,11 +198,11 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `slt-bot`; returns the exit code."""
     args = _parser().parse_args(argv)
-    settings = load_settings()
-    configure_logging(settings.log_level, sys.stderr)
     try:
+        settings = load_settings()
+        configure_logging(settings.log_level, sys.stderr)
         run(args, settings)
-    except (MunicipalityError, FlowError, DatabaseConfigError, DatabaseUnavailable, CliError) as exc:
+    except (MunicipalityError, FlowError, DatabaseConfigError, DatabaseUnavailable, CliError, SettingsError) as exc:
         print(f"slt-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

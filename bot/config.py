@@ -7,12 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+
+class SettingsError(ValueError):
+    """The environment asks for something the bot refuses to run with; one clear Norwegian line."""
+
+
 BUNDLED_MUNICIPALITY = Path(__file__).resolve().parent / "data" / "eksempel-kommune.yaml"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the bot takes from its environment (see CONTRACT.md, "Environment")."""
+    """Everything the bot takes from its environment (the README's "Configuration" table)."""
 
     database_url: str = "sqlite:///slt-bot.db"
     municipality_path: Path = BUNDLED_MUNICIPALITY
@@ -24,7 +29,22 @@ class Settings:
     microsoft_app_password: str = ""
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str = ""
+    # Serve /api/messages without authentication, for the Bot Framework Emulator and local tests only.
+    teams_emulator: bool = False
     log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        """Refuse the one combination that would silently weaken authentication."""
+        if self.teams_emulator and self.microsoft_app_id:
+            raise SettingsError(
+                "SLT_TEAMS_EMULATOR=1 og MICROSOFT_APP_ID kan ikke brukes samtidig: emulatormodus slår av "
+                "autentiseringen. Fjern SLT_TEAMS_EMULATOR i produksjon."
+            )
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Teams is served when an app id is set (every request authenticated) or in explicit emulator mode."""
+        return bool(self.microsoft_app_id) or self.teams_emulator
 
     @property
     def slack_http_enabled(self) -> bool:
@@ -58,5 +78,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         microsoft_app_password=get("MICROSOFT_APP_PASSWORD", ""),
         microsoft_app_type=get("MICROSOFT_APP_TYPE", defaults.microsoft_app_type),
         microsoft_app_tenant_id=get("MICROSOFT_APP_TENANT_ID", ""),
+        teams_emulator=get("SLT_TEAMS_EMULATOR", "0") == "1",
         log_level=get("SLT_LOG_LEVEL", defaults.log_level).upper(),
     )

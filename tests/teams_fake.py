@@ -21,6 +21,8 @@ class FakeConnector:
         self.posted: list[dict[str, Any]] = []
         self.paths: list[str] = []
         self.failures: list[tuple[int, dict[str, str]]] = []
+        self.created: list[dict[str, Any]] = []
+        self.refuse_personal = False
         self.server: TestServer | None = None
 
     @property
@@ -36,8 +38,17 @@ class FakeConnector:
         self.paths.append(request.path)
         return web.json_response({"id": f"reply-{len(self.posted)}"})
 
+    async def _create(self, request: web.Request) -> web.Response:
+        """POST /v3/conversations: the personal chat with one user (403 when the app is not installed for them)."""
+        if self.refuse_personal:
+            return web.json_response({"error": {"code": "Forbidden"}}, status=403)
+        body = await request.json()
+        self.created.append(body)
+        return web.json_response({"id": f"a:personal-{body['members'][0]['aadObjectId']}"})
+
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._handle)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._handle)
         self.server = TestServer(app, host="127.0.0.1")

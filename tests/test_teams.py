@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -32,7 +33,7 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 @pytest.fixture
 def teams_settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, municipality_path=BUNDLED_MUNICIPALITY)
+    return Settings(database_url=database_url, municipality_path=BUNDLED_MUNICIPALITY, teams_emulator=True)
 
 
 class Running(RunningApp):
@@ -216,3 +217,182 @@ async def test_every_card_the_bot_can_send_validates(bot: Bot) -> None:
         assert_valid_card(content)
     kinds = {element["type"] for content in cards for element in content["body"]}
     assert {"TextBlock", "FactSet", "ActionSet", "Input.Text", "Input.Date", "Input.ChoiceSet"} <= kinds
+
+
+# --- trust: the door exists only when configured, posts go only to Bot Framework hosts, private stays private ---
+
+
+async def test_no_teams_door_unless_configured(database_url: str, clock: FrozenClock) -> None:
+    settings = Settings(database_url=database_url, municipality_path=BUNDLED_MUNICIPALITY)
+    async with Running(settings, clock) as app:
+        assert await app.send(message("http://127.0.0.1:1/", "kontakter")) in (404, 405)
+
+
+def test_emulator_mode_and_an_app_id_together_are_refused() -> None:
+    from bot.config import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="SLT_TEAMS_EMULATOR"):
+        load_settings({"SLT_TEAMS_EMULATOR": "1", "MICROSOFT_APP_ID": "00000000-0000-0000-0000-000000000001"})
+    assert load_settings({"SLT_TEAMS_EMULATOR": "1"}).teams_enabled
+    assert not load_settings({}).teams_enabled
+
+
+def test_service_url_allowlist() -> None:
+    from bot.channels.teams.service_url import allowed
+
+    for good in ("https://smba.trafficmanager.net/emea/", "https://europe.webchat.botframework.com/"):
+        assert allowed(good, emulator=False), good
+    for bad in (
+        "http://smba.trafficmanager.net/emea/",  # not https
+        "https://smba.trafficmanager.net.evil.example/",
+        "https://evilbotframework.com/",
+        "https://user:pw@smba.trafficmanager.net/",
+        "http://127.0.0.1:18777/internal/",
+        "http://10.0.0.5/",
+        "https://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        "https://smba.trafficmanager.net:99999/",
+        "",
+    ):
+        assert not allowed(bad, emulator=False), bad
+    assert allowed("http://127.0.0.1:18777/", emulator=True) and allowed("http://localhost:3978/", emulator=True)
+    assert not allowed("https://smba.trafficmanager.net/emea/", emulator=True)  # emulator mode: loopback only
+    assert not allowed("http://10.0.0.5/", emulator=True)
+
+
+async def test_an_activity_naming_an_internal_service_url_is_refused_and_nothing_is_posted(
+    teams_settings: Settings, connector: FakeConnector, clock: FrozenClock
+) -> None:
+    internal = FakeConnector()  # stands in for a service inside the municipality's network
+    await internal.start()
+    try:
+        async with Running(teams_settings, clock) as app:
+            forged = message(internal.url.replace("127.0.0.1", "127.0.0.1.nip.io"), "kontakter")
+            assert await app.send(forged) == 400
+            assert await app.send(message("http://10.1.2.3:18777/internal/", "kontakter")) == 400
+            # Proactive posts check too: a reference that somehow names another host is never posted to.
+            from bot.channels.teams import TeamsConnector
+            from bot.notify import SendFailed
+
+            outbound = TeamsConnector(teams_settings)
+            await outbound.start()
+            try:
+                reference = {"serviceUrl": "https://attacker.example/", "conversation": {"id": "x"}, "bot": {}}
+                with pytest.raises(SendFailed):
+                    await outbound.post(reference, {"type": "message", "text": "x"})
+            finally:
+                await outbound.close()
+    finally:
+        await internal.close()
+    assert internal.posted == [] and connector.posted == []
+
+
+async def test_the_escalation_routine_asked_for_in_a_channel_continues_in_the_personal_chat(
+    teams_settings: Settings, connector: FakeConnector, clock: FrozenClock
+) -> None:
+    channel = "19:ansatte@thread.tacv2"
+    async with Running(teams_settings, clock) as app:
+        await app.send(
+            message(connector.url, "<at>SLT-assistenten</at> bekymring", kind="channel", conversation=channel)
+        )
+        posted = await connector.wait_for(3)
+    in_channel = [a for a, path in zip(posted, connector.paths, strict=True) if channel in path]
+    in_personal = [a for a, path in zip(posted, connector.paths, strict=True) if "a:personal-aad-staff" in path]
+    # The channel gets one neutral pointer, nothing of the routine; the routine is in the personal chat.
+    assert len(in_channel) == 1 and "privat samtale" in text_of(in_channel[0])
+    assert "akutt fare" not in text_of(in_channel[0])
+    assert any("akutt fare" in text_of(a) for a in in_personal)
+    (created,) = connector.created
+    assert created["members"] == [{"id": "29:aad-staff", "aadObjectId": "aad-staff"}]
+    assert created["tenantId"] == "tenant-eks"
+
+
+async def test_an_answer_in_the_personal_chat_continues_the_dialog_started_in_a_channel(
+    teams_settings: Settings, connector: FakeConnector, clock: FrozenClock
+) -> None:
+    async with Running(teams_settings, clock) as app:
+        await app.send(message(connector.url, "bekymring", kind="channel", conversation="19:ansatte@thread.tacv2"))
+        await connector.wait_for(3)
+        # The person answers in the personal chat the bot opened; the dialog is theirs there.
+        await app.send(message(connector.url, "nei", conversation="a:personal-aad-staff"))
+        assert "avverges" in text_of((await connector.wait_for(4))[-1])
+
+
+async def test_without_a_personal_chat_nothing_private_is_posted_in_the_channel(
+    teams_settings: Settings, connector: FakeConnector, clock: FrozenClock
+) -> None:
+    connector.refuse_personal = True  # the app is not installed for this user: Teams answers 403
+    channel = "19:ansatte@thread.tacv2"
+    async with Running(teams_settings, clock) as app:
+        await app.send(message(connector.url, "bekymring", kind="groupChat", conversation=channel))
+        posted = await connector.wait_for(2)
+        await asyncio.sleep(0.1)
+    assert len(posted) == 2 and all(channel in path for path in connector.paths)
+    assert "privat" in text_of(posted[0]) and "Legg til" in text_of(posted[1])
+    assert all("akutt" not in text_of(a) for a in posted)
+
+
+async def test_references_keep_no_display_names(
+    teams_settings: Settings, connector: FakeConnector, clock: FrozenClock
+) -> None:
+    async with Running(teams_settings, clock) as app:
+        await app.send(message(connector.url, "kontakter", kind="channel", conversation="19:c@thread.tacv2"))
+        await app.send(message(connector.url, "kontakter"))
+        await connector.wait_for(2)
+        from sqlalchemy import text as sql
+
+        async with app.bot.db.engine.connect() as connection:
+            rows = (await connection.execute(sql("SELECT kind, reference FROM conversation_reference"))).all()
+    assert len(rows) == 2
+    assert all('"Ansatt"' not in str(reference) for _, reference in rows)
+    channel_reference = next(json.loads(r) if isinstance(r, str) else r for kind, r in rows if kind == "channel")
+    assert channel_reference["user"] is None
+
+
+async def test_an_activity_a_crash_left_unanswered_is_answered_on_start(
+    teams_settings: Settings, connector: FakeConnector, clock: FrozenClock
+) -> None:
+    from bot.app import build_bot
+    from bot.channels.teams import TeamsChannel
+
+    bot = build_bot(teams_settings, clock=clock)
+    await bot.start()
+    channel = TeamsChannel(bot, teams_settings)
+    await channel.connector.start()
+
+    async def crash(*_: object) -> None:
+        raise SystemExit("killed before the reply")
+
+    channel._process = crash  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        await channel._message(message(connector.url, "kontakter", activity_id="lost-1"))
+    await channel.close()
+    await bot.close()
+    assert connector.posted == []
+    async with Running(teams_settings, clock):
+        (posted,) = await connector.wait_for(1)
+    assert "Kontakter i SLT-arbeidet" in text_of(posted) and posted["replyToId"] == "lost-1"
+
+
+async def test_saving_the_same_reference_concurrently_is_one_row(any_database_url: str) -> None:
+    import datetime as dt
+
+    from storage.db import Database
+    from storage.references import find_reference, save_reference
+
+    db = Database(any_database_url)
+    await db.upgrade()
+    now = dt.datetime(2026, 11, 22, 9, tzinfo=dt.UTC)
+
+    async def save(n: int) -> None:
+        async with db.session() as session:
+            await save_reference(
+                session, conversation_id="a:1", user_id="u", kind="personal", reference={"n": n}, now=now
+            )
+
+    try:
+        await asyncio.gather(*(save(n) for n in range(8)))
+        async with db.session() as session:
+            assert (await find_reference(session, target="a:1")) in [{"n": n} for n in range(8)]
+    finally:
+        await db.close()

@@ -3,8 +3,10 @@
 botbuilder validates the request's JWT (signing keys cached) and supplies the token for outgoing calls; every
 botbuilder import stays in this folder, so moving to the Microsoft 365 Agents SDK touches nothing else. Replies
 are posted straight to the conversation's serviceUrl over one kept-alive HTTP session, rather than through a
-connector client built per turn. With no MICROSOFT_APP_ID the endpoint accepts unauthenticated requests for
-the Bot Framework Emulator, and says so loudly at start.
+connector client built per turn. The endpoint exists only with an app id (every request's JWT validated) or
+with SLT_TEAMS_EMULATOR=1 (no authentication, replies to loopback only, a loud warning at start). Every post
+goes only to an allowed serviceUrl (service_url.py). Teams has no ephemeral messages, so private replies asked
+for in a channel or group chat are posted in the person's personal chat with the bot.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from bot.app import Bot
 from bot.catalog import t
 from bot.channels.teams import inbound as translate
 from bot.channels.teams.render import activity as render_activity
+from bot.channels.teams.service_url import allowed
 from bot.config import Settings
 from bot.inbox import Inbox
-from bot.messages import Reply
+from bot.messages import Inbound, Reply, inbound_from_payload, inbound_to_payload
 from bot.notify import SendFailed, queue
 from storage.references import find_reference, save_reference
 
@@ -47,6 +50,7 @@ class TeamsConnector:
 
     async def start(self) -> None:
         """Open the one HTTP session every post reuses."""
+        # No redirects: a connector that answers 3xx must not steer the bot to another address.
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
 
     async def close(self) -> None:
@@ -69,36 +73,76 @@ class TeamsConnector:
         # msal caches the token; a refresh (about hourly) is a blocking call, so it runs in a thread.
         return str(await asyncio.to_thread(self._credentials.get_access_token))
 
-    async def post(self, reference: dict[str, Any], body: dict[str, Any], *, reply_to: str | None = None) -> None:
-        """Post one activity into the referenced conversation; raise SendFailed on failure."""
+    async def _send(self, service_url: str, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST JSON to the connector at serviceUrl + path; the answer's JSON, or SendFailed."""
         assert self.session is not None, "TeamsConnector.start() first"
-        conversation = reference["conversation"]["id"]
-        url = f"{reference['serviceUrl'].rstrip('/')}/v3/conversations/{conversation}/activities"
-        if reply_to:
-            url += f"/{reply_to}"
-        payload = {
-            **body,
-            "from": reference.get("bot"),
-            "recipient": reference.get("user"),
-            "conversation": reference.get("conversation"),
-            "replyToId": reply_to,
-        }
+        if not allowed(service_url, emulator=self.settings.teams_emulator):
+            raise SendFailed("teams: serviceUrl is not a Bot Framework host; not posted", permanent=True)
         headers = {"Content-Type": "application/json"}
         token = await self._token()
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
-            async with self.session.post(url, data=json.dumps(payload), headers=headers) as response:
+            async with self.session.post(
+                f"{service_url.rstrip('/')}{path}", data=json.dumps(payload), headers=headers, allow_redirects=False
+            ) as response:
                 if response.status < 300:
-                    return
+                    answer = await response.json(content_type=None) if response.content_length != 0 else {}
+                    return answer if isinstance(answer, dict) else {}
                 retry_after = response.headers.get("Retry-After")
                 raise SendFailed(
                     f"teams {response.status}",
-                    retry_after=float(retry_after) if retry_after else None,
+                    retry_after=_seconds(retry_after),
                     permanent=response.status not in RETRYABLE,
                 )
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, json.JSONDecodeError, ValueError) as exc:
             raise SendFailed(f"network: {type(exc).__name__}") from None
+
+    async def post(self, reference: dict[str, Any], body: dict[str, Any], *, reply_to: str | None = None) -> None:
+        """Post one activity into the referenced conversation; raise SendFailed on failure."""
+        conversation = reference["conversation"]["id"]
+        path = f"/v3/conversations/{conversation}/activities" + (f"/{reply_to}" if reply_to else "")
+        payload = {
+            **body,
+            "from": reference.get("bot"),
+            "conversation": reference.get("conversation"),
+            "replyToId": reply_to,
+        }
+        if reference.get("user"):
+            payload["recipient"] = reference["user"]
+        await self._send(str(reference["serviceUrl"]), path, payload)
+
+    async def open_personal(self, reference: dict[str, Any], user: dict[str, Any], tenant: str) -> dict[str, Any]:
+        """Create (or get back) the personal chat between the bot and one user; its ConversationReference.
+
+        The connector answers with the existing chat when there is one. Teams answers 403 when the app is not
+        installed for that user; that is SendFailed(permanent).
+        """
+        member = {key: user[key] for key in ("id", "aadObjectId") if isinstance(user.get(key), str)}
+        request = {
+            "bot": reference.get("bot"),
+            "members": [member],
+            "isGroup": False,
+            "tenantId": tenant,
+            "channelData": {"tenant": {"id": tenant}},
+        }
+        answer = await self._send(str(reference["serviceUrl"]), "/v3/conversations", request)
+        conversation = answer.get("id")
+        if not isinstance(conversation, str) or not conversation:
+            raise SendFailed("teams: no conversation id in the answer", permanent=True)
+        return {
+            **reference,
+            "activityId": None,
+            "user": member,
+            "conversation": {"id": conversation, "conversationType": "personal", "tenantId": tenant},
+        }
+
+
+def _seconds(header: str | None) -> float | None:
+    try:
+        return float(header) if header else None
+    except ValueError:
+        return None
 
 
 class TeamsNotifier:
@@ -146,14 +190,23 @@ class TeamsChannel:
         web_app.router.add_post(ROUTE, self.handle)
 
     async def start(self) -> None:
-        """Open the connector session; warn loudly when running without authentication."""
+        """Open the connector session, finish what a crash left in the inbox; warn loudly in emulator mode."""
         await self.connector.start()
-        if not self.settings.microsoft_app_id:
+        if self.settings.teams_emulator:
             log.warning(
-                "TEAMS: MICROSOFT_APP_ID is not set, so %s accepts UNAUTHENTICATED requests (Bot Framework Emulator "
-                "mode). Never run like this in production: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD.",
+                "TEAMS: SLT_TEAMS_EMULATOR=1, so %s accepts UNAUTHENTICATED requests and replies only to loopback "
+                "addresses (Bot Framework Emulator mode). Never run like this in production: set MICROSOFT_APP_ID "
+                "and MICROSOFT_APP_PASSWORD instead.",
                 ROUTE,
             )
+        unfinished = await self.inbox.unfinished(CHANNEL)
+        for key, payload in unfinished:
+            try:
+                await self._process(key, payload)
+            except Exception as exc:  # one bad item must not stop the start; it stays in the inbox
+                log.error("teams: recovering an unprocessed activity failed: %s", type(exc).__name__)
+        if unfinished:
+            log.info("teams: finished %d activities a crash left unprocessed", len(unfinished))
 
     async def close(self) -> None:
         """Write what the inbox still holds, then close the connector session."""
@@ -168,11 +221,12 @@ class TeamsChannel:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             return web.Response(status=400)
-        if not isinstance(body, dict) or not body.get("type"):
+        if not translate.well_formed(body):
             return web.Response(status=400)
         if not await self._authenticated(body, request.headers.get("Authorization", "")):
             return web.Response(status=401)
-        if not body.get("serviceUrl") or not (body.get("conversation") or {}).get("id"):
+        if not allowed(body["serviceUrl"], emulator=self.settings.teams_emulator):
+            log.warning("teams: refused an activity whose serviceUrl is not a Bot Framework host")
             return web.Response(status=400)
         if body["type"] == "message":
             await self._message(body)
@@ -194,18 +248,19 @@ class TeamsChannel:
         return True
 
     async def _remember(self, body: dict[str, Any]) -> None:
-        reference = translate.reference(body)
+        await self._save(translate.reference(body), translate.kind(body), translate.user_id(body))
+
+    async def _save(self, reference: dict[str, Any], kind: str, user_id: str) -> None:
         conversation = reference["conversation"]["id"]
         fingerprint = json.dumps({k: v for k, v in reference.items() if k != "activityId"}, sort_keys=True)
         if self._saved.get(conversation) == fingerprint:
             return  # unchanged since the last message: no need to write it again
-        user = translate.user_id(body).removeprefix("teams:") if translate.kind(body) == "personal" else ""
         async with self.bot.db.session() as session:
             await save_reference(
                 session,
                 conversation_id=conversation,
-                user_id=user,
-                kind=translate.kind(body),
+                user_id=user_id.removeprefix("teams:") if kind == "personal" else "",
+                kind=kind,
                 reference=reference,
                 now=self.bot.context.clock(),
             )
@@ -213,32 +268,78 @@ class TeamsChannel:
 
     async def _message(self, body: dict[str, Any]) -> None:
         key, inbound = translate.from_message(body)
-        if not await self.inbox.accept(key=key, channel=CHANNEL, payload={}):
+        payload = {
+            "inbound": inbound_to_payload(inbound),
+            "sender": translate.sender_id(body),
+            "reference": translate.reference(body),
+            "kind": translate.kind(body),
+            "tenant": translate.tenant_id(body),
+            "reply_to": body.get("id"),
+        }
+        # The inbox keeps what is needed to answer, so a crash before the reply loses nothing.
+        if not await self.inbox.accept(key=key, channel=CHANNEL, payload=payload):
             return  # a redelivery: already handled
         await self._remember(body)
+        await self._process(key, payload)
+
+    async def _process(self, key: str, payload: dict[str, Any]) -> None:
+        inbound = inbound_from_payload(payload["inbound"])
         replies = await self.bot.handle(inbound)
-        await self._reply(body, replies)
+        await self._reply(payload, inbound, replies)
         await self.inbox.done(key)
 
     async def _welcome(self, body: dict[str, Any]) -> None:
         welcome = Reply.text(t("teams.welcome", municipality=self.bot.municipality.name))
-        await self._reply(body, [welcome])
+        payload = {"reference": translate.reference(body), "kind": translate.kind(body), "reply_to": body.get("id")}
+        await self._reply(payload, None, [welcome])
 
-    async def _reply(self, body: dict[str, Any], replies: list[Reply]) -> None:
-        reference = translate.reference(body)
+    async def _personal(self, payload: dict[str, Any], inbound: Inbound) -> dict[str, Any]:
+        """The reference of the sender's personal chat: stored, or created now (Teams has no ephemeral messages)."""
+        user = inbound.user_id.removeprefix("teams:")
+        async with self.bot.db.session() as session:
+            stored = await find_reference(session, target=user)
+        if stored is not None:
+            return stored
+        reference = payload["reference"]
+        sender = {"id": payload.get("sender") or user, "aadObjectId": user}
+        personal = await self.connector.open_personal(reference, sender, payload.get("tenant") or "")
+        await self._save(personal, "personal", inbound.user_id)
+        return personal
+
+    async def _reply(self, payload: dict[str, Any], inbound: Inbound | None, replies: list[Reply]) -> None:
+        reference = payload["reference"]
+        shared = payload.get("kind") != "personal"
         for reply in replies:
-            payload = render_activity(reply)
-            for attempt in range(SEND_ATTEMPTS):
+            where, reply_to = reference, payload.get("reply_to")
+            if reply.private and shared and inbound is not None:
                 try:
-                    await self.connector.post(reference, payload, reply_to=body.get("id"))
-                    break
+                    where, reply_to = await self._personal(payload, inbound), None
                 except SendFailed as exc:
-                    if exc.permanent or attempt == SEND_ATTEMPTS - 1:
-                        # Not lost: the outbox keeps trying this conversation with backoff.
-                        log.warning("teams: reply failed (%s); queued for retry", exc)
-                        async with self.bot.db.session() as session:
-                            key = f"reply:{body.get('id')}:{id(reply)}"
-                            target = f"teams:{reference['conversation']['id']}"
-                            await queue(session, key=key, target=target, reply=reply, now=self.bot.context.clock())
-                        break
-                    await asyncio.sleep(min(exc.retry_after or 0.5 * 2**attempt, 5.0))
+                    # Never fall back to the shared conversation: say only how to reach the bot privately.
+                    log.warning("teams: could not open the personal chat (%s)", exc)
+                    await self._post(reference, Reply.text(t("teams.no_personal_chat")), payload.get("reply_to"), "")
+                    return
+            target = f"teams:{inbound.user_id.removeprefix('teams:')}" if reply.private and inbound else ""
+            await self._post(where, reply, reply_to, target)
+
+    async def _post(self, reference: dict[str, Any], reply: Reply, reply_to: str | None, target: str) -> None:
+        """Post one reply, retrying briefly; what still fails goes to the outbox (private ones to the person)."""
+        activity = render_activity(reply)
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                await self.connector.post(reference, activity, reply_to=reply_to)
+                return
+            except SendFailed as exc:
+                if exc.permanent:
+                    # Trying again cannot help (bot removed, address refused); the outbox would only fail again.
+                    log.warning("teams: reply not delivered (%s)", exc)
+                    return
+                if attempt == SEND_ATTEMPTS - 1:
+                    # Not lost: the outbox keeps trying this conversation with backoff.
+                    log.warning("teams: reply failed (%s); queued for retry", exc)
+                    async with self.bot.db.session() as session:
+                        key = f"reply:{reply_to}:{id(reply)}:{self.bot.context.clock().timestamp()}"
+                        where = target or f"teams:{reference['conversation']['id']}"
+                        await queue(session, key=key, target=where, reply=reply, now=self.bot.context.clock())
+                    return
+                await asyncio.sleep(min(exc.retry_after or 0.5 * 2**attempt, 5.0))

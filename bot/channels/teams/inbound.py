@@ -18,21 +18,71 @@ def user_id(activity: dict[str, Any]) -> str:
 
 
 def conversation_id(activity: dict[str, Any]) -> str:
-    """'teams:<conversation id>'."""
+    """'teams:dm:<user>' for the personal chat (where private work lives), else 'teams:<conversation id>'."""
+    if kind(activity) == "personal":
+        return f"teams:dm:{user_id(activity).removeprefix('teams:')}"
     return f"teams:{(activity.get('conversation') or {}).get('id', '')}"
 
 
+def _account(account: Any, *fields: str) -> dict[str, Any] | None:
+    """An account with only the fields a post needs: never the person's display name."""
+    if not isinstance(account, dict):
+        return None
+    return {name: account[name] for name in fields if isinstance(account.get(name), str)}
+
+
 def reference(activity: dict[str, Any]) -> dict[str, Any]:
-    """The ConversationReference: enough to post into this conversation later, after restarts."""
+    """The ConversationReference: enough to post into this conversation later, after restarts.
+
+    Only a personal chat keeps its user (as ids): a channel or group chat is posted to as a whole, and nobody's
+    display name is stored.
+    """
+    conversation = activity.get("conversation") or {}
     return {
         "activityId": activity.get("id"),
-        "user": activity.get("from"),
-        "bot": activity.get("recipient"),
-        "conversation": activity.get("conversation"),
+        "user": _account(activity.get("from"), "id", "aadObjectId") if kind(activity) == "personal" else None,
+        "bot": _account(activity.get("recipient"), "id", "name"),
+        "conversation": _account(conversation, "id", "conversationType", "tenantId"),
         "channelId": activity.get("channelId"),
         "locale": activity.get("locale"),
         "serviceUrl": activity.get("serviceUrl"),
     }
+
+
+def sender_id(activity: dict[str, Any]) -> str:
+    """The sender's channel account id ('29:...'), which the connector needs to open a personal chat."""
+    return str((activity.get("from") or {}).get("id") or "")
+
+
+def well_formed(activity: Any) -> bool:
+    """Whether an activity has the shape the bot relies on; anything else is answered 400 and not processed."""
+    if not isinstance(activity, dict) or not isinstance(activity.get("type"), str) or not activity["type"]:
+        return False
+    conversation, sender = activity.get("conversation"), activity.get("from")
+    if not isinstance(activity.get("serviceUrl"), str) or not isinstance(conversation, dict):
+        return False
+    if not isinstance(conversation.get("id"), str) or not conversation["id"]:
+        return False
+    if not isinstance(conversation.get("conversationType", "personal"), str | None):
+        return False
+    if not isinstance(sender, dict) or not isinstance(sender.get("id"), str):
+        return False
+    if not isinstance(sender.get("aadObjectId", ""), str | None):
+        return False
+    if not isinstance(activity.get("recipient", {}), dict) or not isinstance(activity.get("id", ""), str | None):
+        return False
+    if not isinstance(activity.get("text", ""), str | None) or not isinstance(activity.get("value", {}), dict | None):
+        return False
+    return isinstance(activity.get("membersAdded", []), list | None) and isinstance(
+        activity.get("channelData", {}), dict | None
+    )
+
+
+def tenant_id(activity: dict[str, Any]) -> str:
+    """The Microsoft 365 tenant the activity came from ('' when it carries none)."""
+    tenant = (activity.get("channelData") or {}).get("tenant")
+    found = tenant.get("id") if isinstance(tenant, dict) else None
+    return str(found or (activity.get("conversation") or {}).get("tenantId") or "")
 
 
 def kind(activity: dict[str, Any]) -> str:
@@ -73,5 +123,5 @@ def is_install(activity: dict[str, Any]) -> bool:
         return activity.get("action") in ("add", "add-upgrade")
     if activity.get("type") == "conversationUpdate":
         bot = (activity.get("recipient") or {}).get("id")
-        return any(member.get("id") == bot for member in activity.get("membersAdded") or [])
+        return any(isinstance(m, dict) and m.get("id") == bot for m in activity.get("membersAdded") or [])
     return False
