@@ -35,6 +35,7 @@ from handlers import (
     topics,
 )
 from storage.db import Database
+from storage.outbox import count_failed
 
 log = logging.getLogger(__name__)
 
@@ -57,24 +58,24 @@ def build_router() -> Router:
     router.command("kontakter", "kontakt", "kontaktliste")(contacts.list_contacts)
     router.command("rutiner", "rutine", "skjema", "skjemaer")(routines.list_routines)
     router.command("møteplan", "møter", "møtekalender", "kalender")(meetings.meeting_plan)
-    router.command("tema", "forslag", takes_text=True)(topics.suggest)
-    router.command("stem", takes_text=True)(topics.vote)
+    router.command("tema", "forslag", takes_text=True, private=True)(topics.suggest)
+    router.command("stem", takes_text=True, private=True)(topics.vote)
     router.command("temaer", "temaforslag", coordinators_only=True)(topics.list_for_coordinator)
-    router.action(topics.SUBMIT_ACTION)(topics.submit_form)
-    router.action(topics.FOUND_ACTION)(topics.found_choice)
-    router.action(topics.VOTE_ACTION)(topics.vote_button)
-    router.action(topics.ADMIN_ACTION)(topics.admin_choice)
+    router.action(topics.SUBMIT_ACTION, private=True)(topics.submit_form)
+    router.action(topics.FOUND_ACTION, private=True)(topics.found_choice)
+    router.action(topics.VOTE_ACTION, private=True)(topics.vote_button)
+    router.action(topics.ADMIN_ACTION, private=True)(topics.admin_choice)
     router.command("bekymringer", coordinators_only=True)(escalation.overview)
-    router.action(escalation.NOTIFY_ACTION)(escalation.notify_choice)
-    router.action(escalation.SUMMARY_ACTION)(escalation.submit_summary)
-    router.action(escalation.SUMMARY_CHOICE_ACTION)(escalation.summary_choice)
+    router.action(escalation.NOTIFY_ACTION, private=True)(escalation.notify_choice)
+    router.action(escalation.SUMMARY_ACTION, private=True)(escalation.submit_summary)
+    router.action(escalation.SUMMARY_CHOICE_ACTION, private=True)(escalation.summary_choice)
     router.command("referat", coordinators_only=True)(outcomes.start)
     router.command("referater", coordinators_only=True)(outcomes.recent)
-    router.action(outcomes.SUBMIT_ACTION)(outcomes.submit)
+    router.action(outcomes.SUBMIT_ACTION, private=True)(outcomes.submit)
     router.command("avlys", coordinators_only=True)(meeting_changes.cancel_menu)
     router.command("flytt", coordinators_only=True)(meeting_changes.move_form)
-    router.action(meeting_changes.CANCEL_ACTION)(meeting_changes.cancel)
-    router.action(meeting_changes.MOVE_ACTION)(meeting_changes.move)
+    router.action(meeting_changes.CANCEL_ACTION, private=True)(meeting_changes.cancel)
+    router.action(meeting_changes.MOVE_ACTION, private=True)(meeting_changes.move)
     router.command("oppsummering", "sammendrag", "digest", coordinators_only=True)(digest.on_demand)
     # Forms that channels can open at once (Slack's trigger id lasts 3 s), and that a button can reopen.
     router.instant_form("tema")(topics.suggestion_form)
@@ -83,7 +84,7 @@ def build_router() -> Router:
     router.form_opener(meeting_changes.MOVE_ACTION)(meeting_changes.move_form)
     router.form_opener(escalation.SUMMARY_ACTION)(escalation.open_summary_form)
 
-    router.action(home.VIEW_ACTION)(home.home)
+    router.action(home.VIEW_ACTION, private=True)(home.home)
 
     @router.action(home.ACTION)
     async def shortcut(inbound: Inbound, ctx: Context) -> list[Reply]:
@@ -175,16 +176,24 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
         channels.append(slack)
         senders.setdefault("slack", slack.notifier)
 
-    from bot.channels.teams import TeamsChannel
+    if settings.teams_enabled:
+        # Without an app id or explicit emulator mode the route does not exist: no unauthenticated door.
+        from bot.channels.teams import TeamsChannel
 
-    teams = TeamsChannel(bot, settings)
-    teams.mount(app)
-    channels.append(teams)
-    senders.setdefault("teams", teams.notifier)
+        teams = TeamsChannel(bot, settings)
+        teams.mount(app)
+        channels.append(teams)
+        senders.setdefault("teams", teams.notifier)
 
     async def healthz(_request: web.Request) -> web.Response:
         if await bot.db.ping():
-            return web.json_response({"status": "ok", "municipality": bot.municipality.name})
+            try:
+                async with bot.db.session() as session:
+                    failed = await count_failed(session)
+            except (SQLAlchemyError, OSError):
+                return web.json_response({"status": "error", "database": "unavailable"}, status=503)
+            # Messages the outbox gave up on: an operator's alarm can watch this number.
+            return web.json_response({"status": "ok", "municipality": bot.municipality.name, "outbox_failed": failed})
         return web.json_response({"status": "error", "database": "unavailable"}, status=503)
 
     app.router.add_get("/healthz", healthz)
@@ -202,7 +211,7 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
     app.router.add_get("/calendar.ics", calendar_feed)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        from bot.scheduler import LeaderLock, build_scheduler, catch_up
+        from bot.scheduler import LeaderLock, build_scheduler, catch_up, stop
 
         await bot.start()
         for channel in channels:
@@ -213,7 +222,7 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
         scheduler.start()
         await catch_up(bot, leader)
         yield
-        scheduler.shutdown(wait=False)
+        await stop(scheduler)
         for channel in channels:
             await channel.close()
         await leader.release()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
+
+from bot.text import clean_input
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,26 @@ class Inbound:
     action: str | None = None
     values: Mapping[str, str | list[str]] = field(default_factory=dict)
     direct: bool = True
+
+    def __post_init__(self) -> None:
+        """Clean what came from outside once, here, so no handler or table ever sees odd unicode or huge text."""
+        object.__setattr__(self, "text", clean_input(str(self.text)))
+        values = {
+            str(key)[:100]: (
+                [clean_input(str(v)) for v in value[:100]] if isinstance(value, list) else clean_input(str(value))
+            )
+            for key, value in list(self.values.items())[:100]
+        }
+        object.__setattr__(self, "values", values)
+
+    def privately(self) -> Inbound:
+        """The same input in the person's private conversation with the bot, where private work lives.
+
+        Every channel names that conversation '<channel>:dm:<user>', so a dialog started from a shared channel
+        is continued in the direct chat.
+        """
+        bare_user = self.user_id.split(":", 1)[-1]
+        return replace(self, conversation_id=f"{self.channel}:dm:{bare_user}", direct=True)
 
     @property
     def dialog_key(self) -> str:
@@ -107,12 +129,15 @@ class Reply:
     """One message from the bot, made of ordered parts.
 
     `ephemeral` asks the channel to show it only to the user who asked, where the platform can.
+    `private` says it belongs to one person (a dialog, a coordinator view): the channel delivers it in the
+    person's private conversation with the bot, never in a shared channel or group chat.
     `target` is set for proactive posts (a channel or a user id); None means "answer where asked".
     """
 
     parts: tuple[Part, ...]
     ephemeral: bool = False
     target: str | None = None
+    private: bool = False
 
     @classmethod
     def text(cls, text: str, *, ephemeral: bool = False) -> Reply:
@@ -128,13 +153,32 @@ class Reply:
 _PART_TYPES: dict[str, type[Part]] = {"text": Text, "facts": Facts, "link": Link, "choices": Choices, "form": Form}
 
 
+def inbound_to_payload(inbound: Inbound) -> dict[str, Any]:
+    """An Inbound as plain JSON data (for the inbox, so a crash before the reply loses nothing)."""
+    # Built by hand: dataclasses.asdict deep-copies, and this runs before every acknowledgement.
+    return {
+        "channel": inbound.channel,
+        "user_id": inbound.user_id,
+        "conversation_id": inbound.conversation_id,
+        "text": inbound.text,
+        "action": inbound.action,
+        "values": dict(inbound.values),
+        "direct": inbound.direct,
+    }
+
+
+def inbound_from_payload(payload: Mapping[str, Any]) -> Inbound:
+    """The Inbound that inbound_to_payload wrote."""
+    return Inbound(**payload)
+
+
 def reply_to_payload(reply: Reply) -> dict[str, Any]:
     """A Reply as plain JSON data (for the outbox, which outlives the process)."""
     parts = []
     for part in reply.parts:
         name = next(key for key, kind in _PART_TYPES.items() if isinstance(part, kind))
         parts.append({"type": name, **asdict(part)})
-    return {"parts": parts, "ephemeral": reply.ephemeral, "target": reply.target}
+    return {"parts": parts, "ephemeral": reply.ephemeral, "target": reply.target, "private": reply.private}
 
 
 def reply_from_payload(payload: Mapping[str, Any]) -> Reply:
@@ -156,4 +200,9 @@ def reply_from_payload(payload: Mapping[str, Any]) -> Reply:
             parts.append(Form(fields=fields, **data))
         else:
             parts.append(_PART_TYPES[kind](**data))
-    return Reply(parts=tuple(parts), ephemeral=bool(payload.get("ephemeral")), target=payload.get("target"))
+    return Reply(
+        parts=tuple(parts),
+        ephemeral=bool(payload.get("ephemeral")),
+        target=payload.get("target"),
+        private=bool(payload.get("private")),
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.catalog import t
 from bot.context import Context
@@ -22,6 +22,7 @@ class Command:
     handler: Handler
     takes_text: bool
     coordinators_only: bool
+    private: bool
 
 
 def command_text(inbound: Inbound) -> str:
@@ -36,27 +37,33 @@ class Router:
     def __init__(self) -> None:
         self._commands: list[Command] = []
         self._actions: dict[str, Handler] = {}
+        self._private_actions: set[str] = set()
         self._fallback: Handler | None = None
         self._instant_forms: dict[str, Callable[[Context], Reply]] = {}
         self._form_openers: dict[str, Handler] = {}
 
     def command(
-        self, *words: str, takes_text: bool = False, coordinators_only: bool = False
+        self, *words: str, takes_text: bool = False, coordinators_only: bool = False, private: bool = False
     ) -> Callable[[Handler], Handler]:
-        """Register a handler for command words; `takes_text` lets the words be followed by text."""
+        """Register a handler for command words; `takes_text` lets the words be followed by text.
+
+        `private` work (and every coordinator command) is done in the person's private conversation.
+        """
 
         def register(handler: Handler) -> Handler:
             folded = tuple(fold(word) for word in words)
-            self._commands.append(Command(folded, handler, takes_text, coordinators_only))
+            self._commands.append(Command(folded, handler, takes_text, coordinators_only, private or coordinators_only))
             return handler
 
         return register
 
-    def action(self, prefix: str) -> Callable[[Handler], Handler]:
+    def action(self, prefix: str, *, private: bool = False) -> Callable[[Handler], Handler]:
         """Register a handler for actions whose id starts with `prefix:` (buttons, selects, form submits)."""
 
         def register(handler: Handler) -> Handler:
             self._actions[prefix] = handler
+            if private:
+                self._private_actions.add(prefix)
             return handler
 
         return register
@@ -98,7 +105,8 @@ class Router:
         opener = self._form_openers.get(prefix)
         if opener is None:
             return [Reply.text(t("router.unknown_action"), ephemeral=True)]
-        return await opener(inbound, ctx)
+        # Every form collects one person's input (a topic, a referat, a summary): it is private work.
+        return _private(await opener(inbound, ctx))
 
     @property
     def command_words(self) -> list[str]:
@@ -121,7 +129,31 @@ class Router:
         return best[1] if best[0] >= 0.84 else None
 
     async def dispatch(self, inbound: Inbound, ctx: Context) -> list[Reply]:
-        """Decide what the bot answers to one Inbound. Never returns an empty list for a message."""
+        """Decide what the bot answers to one Inbound. Never returns an empty list for a message.
+
+        Private work asked for in a shared conversation (a channel, a group chat) is done in the person's
+        private conversation instead: its replies are marked private, and the shared one gets a neutral pointer.
+        """
+        if not inbound.direct and await self._is_private(inbound, ctx):
+            replies = await self._dispatch(inbound.privately(), ctx)
+            pointer = Reply.text(t("router.continued_privately"), ephemeral=True)
+            return [pointer, *_private(replies)]
+        return await self._dispatch(inbound, ctx)
+
+    async def _is_private(self, inbound: Inbound, ctx: Context) -> bool:
+        """Whether this input starts or continues work that belongs to one person."""
+        if inbound.action:
+            prefix = inbound.action.split(":", 1)[0]
+            return prefix in (DIALOG_ACTION, CONTROL_ACTION) or prefix in self._private_actions
+        folded = fold(inbound.text).strip(" .!?")
+        if not folded or folded in ("avbryt", "tilbake"):
+            return False
+        if ctx.dialogs.flow_for_word(folded) is not None:
+            return True
+        command = self.find_command(inbound.text)
+        return command is not None and command.private
+
+    async def _dispatch(self, inbound: Inbound, ctx: Context) -> list[Reply]:
         if inbound.action:
             return await self._dispatch_action(inbound, ctx)
         text = inbound.text.strip()
@@ -132,18 +164,19 @@ class Router:
             command = self.find_command(text)
             # 'hjelp' mid-dialog explains the controls instead of answering the question.
             if command is not None and "hjelp" in command.words:
-                return [Reply.text(t("dialog.help"), ephemeral=True), *await ctx.dialogs.current(inbound)]
-            return await ctx.dialogs.handle(inbound) or []
+                return _private([Reply.text(t("dialog.help"), ephemeral=True), *await ctx.dialogs.current(inbound)])
+            return _private(await ctx.dialogs.handle(inbound) or [])
         flow = ctx.dialogs.flow_for_word(folded)
         if flow is not None:
-            return await ctx.dialogs.start(inbound, flow.id)
+            return _private(await ctx.dialogs.start(inbound, flow.id))
         if folded in ("avbryt", "tilbake"):
             return [Reply.text(t("router.nothing_to_cancel"), ephemeral=True)]
         command = self.find_command(text)
         if command is not None:
             if command.coordinators_only and not ctx.municipality.is_coordinator(inbound.user_id):
                 return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
-            return await command.handler(inbound, ctx)
+            replies = await command.handler(inbound, ctx)
+            return _private(replies) if command.private else replies
         if self._fallback is None:
             return [Reply.text(t("router.unknown"))]
         return await self._fallback(inbound, ctx)
@@ -152,8 +185,14 @@ class Router:
         assert inbound.action is not None
         prefix = inbound.action.split(":", 1)[0]
         if prefix in (DIALOG_ACTION, CONTROL_ACTION):
-            return await ctx.dialogs.handle(inbound) or [Reply.text(t("dialog.gone"), ephemeral=True)]
+            return _private(await ctx.dialogs.handle(inbound) or [Reply.text(t("dialog.gone"), ephemeral=True)])
         handler = self._actions.get(prefix)
         if handler is None:
             return [Reply.text(t("router.unknown_action"), ephemeral=True)]
-        return await handler(inbound, ctx)
+        replies = await handler(inbound, ctx)
+        return _private(replies) if prefix in self._private_actions else replies
+
+
+def _private(replies: list[Reply]) -> list[Reply]:
+    """Mark replies as belonging to one person, so every channel delivers them in the private conversation."""
+    return [replace(reply, private=True) for reply in replies]

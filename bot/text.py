@@ -37,6 +37,19 @@ _DIGRAPHS = (("aa", "a"), ("ae", "e"), ("oe", "o"))
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+# Longer than any message a person writes to the bot; a longer one is cut before anything looks at it.
+MAX_INPUT_CHARS = 4000
+# Control characters other than tab and newline; NUL in particular, which PostgreSQL refuses in text and JSON.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_input(text: str, limit: int = MAX_INPUT_CHARS) -> str:
+    """What a person typed, safe to store and compare: NFC, no lone surrogates or control characters, bounded."""
+    text = _SURROGATE.sub("\ufffd", text[: limit * 2])
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text))[:limit]
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents and fold æ/ø/å and their ae/oe/aa spellings to plain letters."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -122,22 +123,22 @@ async def test_slt_tema_without_text_opens_the_modal(
 async def test_topic_paths_through_slack(slack_settings: Settings, slack_api: FakeSlackApi, clock: FrozenClock) -> None:
     async with Running(slack_settings, clock) as app:
         await app.command("/slt-tema", "Skjermbruk og søvn", trigger="t1")
-        (clean,) = await slack_api.wait_for("chat.postEphemeral")
-        assert "lagret anonymt som tema #1" in text_of(clean)
+        (clean,) = await slack_api.wait_for("chat.postMessage")
+        assert "lagret anonymt til" in text_of(clean)
         await app.command("/slt-tema", "Eleven Ola Hansen i 7B selger snus", trigger="t2")
-        found = (await slack_api.wait_for("chat.postEphemeral", 2))[1]
+        found = (await slack_api.wait_for("chat.postMessage", 2))[1]
         assert "personopplysninger (navn, skole og klasse)" in text_of(found)
         buttons = [e for b in found["blocks"] if b["type"] == "actions" for e in b["elements"]]
         redacted = next(b for b in buttons if b["value"].startswith("redacted:"))
-        await app.interact(block_action(redacted["action_id"], redacted["value"], trigger="t3"))
-        stored = (await slack_api.wait_for("chat.postEphemeral", 3))[2]
-        assert "lagret anonymt som tema #2" in text_of(stored)
+        await app.interact(block_action(redacted["action_id"], redacted["value"], channel="D0STAFF", trigger="t3"))
+        stored = (await slack_api.wait_for("chat.postMessage", 3))[2]
+        assert "lagret anonymt til" in text_of(stored)
         await app.command("/slt", "stem 1", trigger="t4")
         await app.command("/slt", "stem 1", trigger="t5")
-        votes = await slack_api.wait_for("chat.postEphemeral", 5)
+        votes = await slack_api.wait_for("chat.postMessage", 5)
         assert "har nå 1 stemme" in text_of(votes[3]) and "allerede stemt" in text_of(votes[4])
         await app.command("/slt", "temaer", trigger="t6")
-        assert "bare for SLT-koordinatorene" in text_of((await slack_api.wait_for("chat.postEphemeral", 6))[5])
+        assert "bare for SLT-koordinatorene" in text_of((await slack_api.wait_for("chat.postMessage", 6))[5])
     assert_valid_blocks(slack_api)
 
 
@@ -197,16 +198,20 @@ async def test_escalation_dialog_with_buttons(
 ) -> None:
     async with Running(slack_settings, clock) as app:
         await app.command("/slt-bekymring", trigger="b0")
-        first = (await slack_api.wait_for("chat.postEphemeral", 2))[-1]
+        first = (await slack_api.wait_for("chat.postMessage", 2))[-1]
         assert "Er noen i akutt fare akkurat nå?" in text_of(first)
         no = next(e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"] if e["value"] == "nei")
-        await app.interact(block_action(no["action_id"], "nei", trigger="b1"))
-        second = (await slack_api.wait_for("chat.postEphemeral", 3))[-1]
+        await app.interact(block_action(no["action_id"], "nei", channel="D0STAFF", trigger="b1"))
+        second = (await slack_api.wait_for("chat.postMessage", 3))[-1]
         assert "avverges" in text_of(second)
         # The same click delivered twice (a double click) changes nothing.
-        await app.interact(block_action(no["action_id"], "nei", trigger="b1"))
+        await app.interact(block_action(no["action_id"], "nei", channel="D0STAFF", trigger="b1"))
         await asyncio.sleep(0.3)
-        assert len(slack_api.of("chat.postEphemeral")) == 3
+        assert len(slack_api.of("chat.postMessage")) == 3
+    # In the channel, only the neutral pointer (to the person alone); the routine itself is in the DM.
+    pointers = slack_api.of("chat.postEphemeral")
+    assert [p["channel"] for p in pointers] == ["C0GENERAL"] and "privat samtale" in text_of(pointers[0])
+    assert {p["channel"] for p in slack_api.of("chat.postMessage")} == {"U0STAFF"}
     assert_valid_blocks(slack_api)
 
 
@@ -216,12 +221,12 @@ async def test_multi_select_with_checkboxes_and_next(
     async with Running(slack_settings, clock) as app:
         await app.command("/slt-bekymring", trigger="m0")
         for number, answer in enumerate(["nei", "nei", "nei", "individual", "videregaende", "ja"], start=1):
-            latest = (await slack_api.wait_for("chat.postEphemeral", number + 1))[-1]
+            latest = (await slack_api.wait_for("chat.postMessage", number + 1))[-1]
             button = next(
                 e for b in latest["blocks"] if b["type"] == "actions" for e in b["elements"] if e.get("value") == answer
             )
-            await app.interact(block_action(button["action_id"], answer, trigger=f"m{number}"))
-        categories = (await slack_api.wait_for("chat.postEphemeral", 8))[-1]
+            await app.interact(block_action(button["action_id"], answer, channel="D0STAFF", trigger=f"m{number}"))
+        categories = (await slack_api.wait_for("chat.postMessage", 8))[-1]
         assert "Hva handler bekymringen om?" in text_of(categories)
         boxes = next(
             e
@@ -239,9 +244,15 @@ async def test_multi_select_with_checkboxes_and_next(
         )
         picked = {"type": "checkboxes", "selected_options": [boxes["options"][0], boxes["options"][4]]}
         await app.interact(
-            block_action(done["action_id"], "__state__", trigger="m9", state={"b9": {boxes["action_id"]: picked}})
+            block_action(
+                done["action_id"],
+                "__state__",
+                channel="D0STAFF",
+                trigger="m9",
+                state={"b9": {boxes["action_id"]: picked}},
+            )
         )
-        assert "Kan saken drøftes anonymt?" in text_of((await slack_api.wait_for("chat.postEphemeral", 9))[-1])
+        assert "Kan saken drøftes anonymt?" in text_of((await slack_api.wait_for("chat.postMessage", 9))[-1])
     assert_valid_blocks(slack_api)
 
 
@@ -253,7 +264,7 @@ async def test_view_submission_stores_the_suggestion_and_answers_in_the_dm(
         status, body, _ = await app.post(interaction_body(submission), FORM)
         assert status == 200 and body == ""  # the modal closes
         (posted,) = await slack_api.wait_for("chat.postMessage")
-        assert posted["channel"] == "U0STAFF" and "lagret anonymt som tema #1" in text_of(posted)
+        assert posted["channel"] == "U0STAFF" and "lagret anonymt til" in text_of(posted)
 
 
 async def test_app_home_for_staff_and_for_coordinators(
@@ -407,3 +418,88 @@ async def test_socket_mode_connects_with_an_app_token_and_serves_no_http_route(
         response = await app.client.post("/slack/events", data="x")
         assert response.status == 404  # no public URL needed or served
     assert connected == ["xapp-test", "closed"]
+
+
+# --- trust: malformed input is a 4xx, the Web API being down changes nothing, private work leaves the channel ---
+
+
+def _malformed_requests() -> list[tuple[str, dict[str, str]]]:
+    """Signed requests that are broken in the ways real traffic and attackers break them."""
+    action = block_action("x", "y")
+    return [
+        ("{broken", JSON),
+        ('{"type": "event_callback", "event": "not an object"}', JSON),
+        ('{"type": "event_callback", "event": {"type": "message", "channel_type": "im"}}', JSON),
+        ('{"type": "event_callback", "event": {"type": "app_mention", "user": 5, "text": ["x"]}}', JSON),
+        ('{"type": "event_callback", "event": {"type": "app_home_opened", "tab": "home"}}', JSON),
+        ("[1, 2, 3]", JSON),
+        ("payload=%7Bbroken", FORM),
+        ("payload=%5B%5D", FORM),
+        (interaction_body({**action, "actions": "not a list"}), FORM),
+        (interaction_body({**action, "actions": []}), FORM),
+        (interaction_body({**action, "actions": [{"no": "action id"}]}), FORM),
+        (interaction_body({**action, "user": None}), FORM),
+        (interaction_body({"type": "view_submission", "view": None, "user": {"id": "U1"}}), FORM),
+        (interaction_body({"type": "view_submission", "view": {"private_metadata": "{x"}, "user": {"id": "U1"}}), FORM),
+        ("command=%2Fslt", FORM),
+        ("command=%2Fslt&user_id=U1&text=%ED%A0%80", FORM),
+        ("command=%2Fslt-tema&user_id=U1&trigger_id=t&text=" + "a" * 200_000, FORM),
+        ("\x00\xff", FORM),
+    ]
+
+
+async def test_malformed_signed_requests_get_4xx_never_5xx(
+    slack_settings: Settings, slack_api: FakeSlackApi, clock: FrozenClock
+) -> None:
+    async with Running(slack_settings, clock) as app:
+        statuses = [(await app.post(body, content))[0] for body, content in _malformed_requests()]
+        # Still healthy and answering afterwards.
+        assert (await app.client.get("/healthz")).status == 200
+        assert await app.command("/slt", "kontakter", trigger="after") == 200
+        await slack_api.wait_for("chat.postMessage")
+    assert [s for s in statuses if s >= 500] == [], statuses
+    assert len(statuses) == 18
+
+
+async def test_a_slash_command_is_verified_and_acknowledged_while_the_web_api_is_down(
+    database_url: str, clock: FrozenClock
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        municipality_path=BUNDLED_MUNICIPALITY,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url="http://127.0.0.1:9/api/",  # nothing listens there: auth.test and every call fail
+    )
+    async with Running(settings, clock) as app:
+        status, _, seconds = await app.post(command_body("/slt", "kontakter"), FORM)
+        event_status, _, _ = await app.post(event_body("hei", event_id="EvDown"), JSON)
+        forged = await app.client.post("/slack/events", data="command=%2Fslt", headers=FORM)
+    assert status == 200 and event_status == 200 and seconds < 1.0
+    assert forged.status == 401
+
+
+async def test_a_coordinator_command_in_a_channel_goes_to_the_dm(
+    slack_settings: Settings, slack_api: FakeSlackApi, clock: FrozenClock
+) -> None:
+    mention = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0EKS",
+            "event_id": "EvMention",
+            "event": {
+                "type": "app_mention",
+                "user": "U0EKSKOORD",
+                "text": "<@UBOT> oppsummering",
+                "channel": "C0GENERAL",
+                "ts": "1700000000.000300",
+            },
+        }
+    )
+    async with Running(slack_settings, clock) as app:
+        assert (await app.post(mention, JSON))[0] == 200
+        (digest,) = await slack_api.wait_for("chat.postMessage")
+        (pointer,) = await slack_api.wait_for("chat.postEphemeral")
+    assert digest["channel"] == "U0EKSKOORD" and "Oppsummering" in text_of(digest)
+    assert pointer["channel"] == "C0GENERAL" and pointer["user"] == "U0EKSKOORD"
+    assert "Oppsummering" not in text_of(pointer)

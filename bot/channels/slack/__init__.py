@@ -18,8 +18,11 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Bot
@@ -29,7 +32,7 @@ from bot.channels.slack.inbound import Where
 from bot.channels.slack.notifier import SlackNotifier, failure
 from bot.config import Settings
 from bot.inbox import Inbox
-from bot.messages import Form, Inbound, Reply
+from bot.messages import Form, Inbound, Reply, inbound_from_payload, inbound_to_payload
 from bot.notify import queue
 
 log = logging.getLogger(__name__)
@@ -44,20 +47,13 @@ QUIET = 0.005
 MAX_DEFER = 2.5
 SHUTDOWN_GRACE = 10.0
 STOP = object()
+# What a signed request that the bot cannot read raises while it is translated: answered 400, never 500.
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
 def _payload(inbound: Inbound, where: Where) -> dict[str, Any]:
-    # Built by hand: dataclasses.asdict deep-copies, and this runs before every acknowledgement.
     return {
-        "inbound": {
-            "channel": inbound.channel,
-            "user_id": inbound.user_id,
-            "conversation_id": inbound.conversation_id,
-            "text": inbound.text,
-            "action": inbound.action,
-            "values": dict(inbound.values),
-            "direct": inbound.direct,
-        },
+        "inbound": inbound_to_payload(inbound),
         "where": {
             "channel": where.channel,
             "user": where.user,
@@ -70,8 +66,7 @@ def _payload(inbound: Inbound, where: Where) -> dict[str, Any]:
 
 
 def _restore(payload: dict[str, Any]) -> tuple[Inbound, Where]:
-    data = dict(payload["inbound"])
-    return Inbound(**data), Where(**payload["where"])
+    return inbound_from_payload(payload["inbound"]), Where(**payload["where"])
 
 
 class SlackChannel:
@@ -82,12 +77,27 @@ class SlackChannel:
         self.client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
         # Slack's 429 carries Retry-After; the SDK waits that long and tries again.
         self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+        self.token = settings.slack_bot_token
+        self.verifier = SignatureVerifier(settings.slack_signing_secret) if settings.slack_signing_secret else None
+        # The bot's own identity (auth.test), learnt once. Bolt would otherwise call auth.test on the first request
+        # and answer 500 while the Web API is unreachable; our authorize never waits for the network.
+        self.identity: dict[str, str] = {}
+
+        # Bolt passes arguments by name and refuses bound methods' `self`, hence the small closures.
+        async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+            return self._authorize(enterprise_id, team_id, user_id)
+
+        async def on_error(error: Exception) -> BoltResponse:
+            return self._on_error(error)
+
         self.app = AsyncApp(
-            client=self.client,
+            client=AsyncWebClient(base_url=settings.slack_api_url),
+            authorize=authorize,
             signing_secret=settings.slack_signing_secret or None,
             process_before_response=True,
             request_verification_enabled=bool(settings.slack_signing_secret),
         )
+        self.app.error(on_error)
         self.app_token = settings.slack_app_token
         self.inbox = Inbox(bot.db, bot.context.clock)
         self.notifier = SlackNotifier(self.client)
@@ -112,16 +122,59 @@ class SlackChannel:
 
     def mount(self, web_app: web.Application) -> None:
         """Serve Slack's requests at POST /slack/events (events, commands, interactivity: one URL)."""
+        web_app.router.add_post(ROUTE, self.handle)
 
-        async def handle(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+    async def handle(self, request: web.Request) -> web.Response:
+        """Verify the signature first (401), then let bolt dispatch; a body it cannot read is a 400, never a 500."""
+        raw = await request.read()
+        if self.verifier is not None and not self.verifier.is_valid_request(raw, dict(request.headers)):
+            return web.Response(status=401)
+        try:
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        except MALFORMED as exc:
+            log.warning("slack: refused a request bolt could not read: %s", type(exc).__name__)
+            return web.Response(status=400)
 
-        web_app.router.add_post(ROUTE, handle)
+    def _authorize(self, enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        """Single-workspace authorization from the bot token and the cached identity; no network call."""
+        if not self.identity:
+            self._background(self._learn_identity())
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=self.token,
+            bot_user_id=self.identity.get("user_id"),
+            bot_id=self.identity.get("bot_id"),
+            user_id=user_id,
+        )
+
+    async def _learn_identity(self) -> None:
+        """Ask Slack who the bot is (auth.test), once it answers; until then requests are served without it."""
+        if self.identity.get("pending"):
+            return
+        self.identity["pending"] = "1"
+        try:
+            answer = await self.client.auth_test()
+            self.identity = {key: str(answer.get(key) or "") for key in ("user_id", "bot_id", "team_id")}
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+            log.warning("slack: auth.test failed (%s); will ask again", type(exc).__name__)
+            self.identity = {}
+
+    def _on_error(self, error: Exception) -> BoltResponse:
+        """A listener failed: malformed input is a 400; anything else a 503 that Slack retries (nothing is lost)."""
+        if isinstance(error, MALFORMED):
+            log.warning("slack: refused a malformed payload: %s", type(error).__name__)
+            return BoltResponse(status=400, body="")
+        log.error("slack: listener failed: %s", type(error).__name__)
+        return BoltResponse(status=503, body="", headers={"Retry-After": "5"})
 
     async def start(self) -> None:
         """Start the workers, finish what a crash left in the inbox, connect over Socket Mode if configured."""
         # One HTTP session for every Web API call (the SDK would otherwise open one per call).
         self.client.session = aiohttp.ClientSession()
+        self.app.client.session = self.client.session
+        await self._learn_identity()
         self._workers = [asyncio.get_running_loop().create_task(self._drain()) for _ in range(WORKERS)]
         for key, payload in await self.inbox.unfinished(CHANNEL):
             inbound, where = _restore(payload)
@@ -262,7 +315,8 @@ class SlackChannel:
             blocks = render.blocks_for(reply.parts)
             text = render.fallback_text(reply)
             try:
-                if where.is_dm or where.channel is None:
+                if where.is_dm or where.channel is None or reply.private:
+                    # Private work asked for in a channel goes to the person's DM (posting to a user id opens it).
                     await self.client.chat_postMessage(channel=where.user, blocks=blocks, text=text)
                 elif reply.ephemeral or where.private:
                     await self.client.chat_postEphemeral(
