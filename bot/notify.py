@@ -119,6 +119,9 @@ class OutboxWorker:
                 if exc.retry_after is not None:
                     break  # the platform asked us to slow down for this target
                 continue
+            except Exception as exc:  # a bug or an odd payload counts as an attempt too, so it cannot loop forever
+                await self._failed(message.id, message.attempts + 1, SendFailed(f"error: {type(exc).__name__}"))
+                continue
             async with self.db.session() as session:
                 await outbox.mark_sent(session, message_id=message.id, now=self.clock())
             delivered += 1
@@ -135,6 +138,7 @@ class OutboxWorker:
                 next_attempt_at=self.clock() + dt.timedelta(seconds=wait),
             )
         if give_up:
+            # Counted: storage.outbox.count_failed, shown at /healthz as outbox_failed.
             log.error("outbox: gave up on message %d after %d attempts: %s", message_id, attempts, exc)
         else:
             log.warning("outbox: message %d failed (%s); retrying in %.0f s", message_id, exc, wait)

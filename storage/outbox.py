@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,19 +26,24 @@ async def enqueue(session: AsyncSession, *, key: str, target: str, payload: dict
 async def due(
     session: AsyncSession, *, now: dt.datetime, platforms: tuple[str, ...], limit: int = 50
 ) -> list[OutboxMessage]:
-    """Unsent, not given-up messages for these platforms whose next attempt is due, oldest first."""
+    """Unsent, not given-up messages for these platforms whose next attempt is due, oldest first.
+
+    The platform is chosen in SQL, so messages for a target no channel serves never fill the batch.
+    """
+    if not platforms:
+        return []
     statement = (
         select(OutboxMessage)
         .where(
             col(OutboxMessage.sent_at).is_(None),
             col(OutboxMessage.failed).is_(False),
             col(OutboxMessage.next_attempt_at) <= now,
+            or_(*(col(OutboxMessage.target).startswith(f"{platform}:", autoescape=True) for platform in platforms)),
         )
         .order_by(col(OutboxMessage.id))
         .limit(limit)
     )
-    messages = (await session.exec(statement)).all()
-    return [m for m in messages if m.target.split(":", 1)[0] in platforms]
+    return list((await session.exec(statement)).all())
 
 
 async def pending_for(session: AsyncSession, *, target: str) -> list[OutboxMessage]:
@@ -88,6 +93,19 @@ async def mark_retry(session: AsyncSession, *, message_id: int, next_attempt_at:
 async def get_by_key(session: AsyncSession, *, key: str) -> OutboxMessage | None:
     """The message queued under this key, if any."""
     return (await session.exec(select(OutboxMessage).where(col(OutboxMessage.key) == key))).first()
+
+
+async def count_failed(session: AsyncSession) -> int:
+    """How many messages were given up (kept until retention deletes them), for /healthz and operators."""
+    statement = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.failed).is_(True))
+    return int((await session.exec(statement)).one())
+
+
+async def delete_unsent_before(session: AsyncSession, *, when: dt.datetime) -> int:
+    """Forget messages created before `when` that were never delivered (given up, or for nobody); how many."""
+    statement = delete(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.created_at) < when)
+    result = await session.exec(statement)
+    return int(getattr(result, "rowcount", 0))
 
 
 async def delete_sent_before(session: AsyncSession, *, when: dt.datetime) -> int:

@@ -108,3 +108,35 @@ async def test_scheduler_has_its_jobs(bot: Bot) -> None:
         "digest",
         "leader",
     }
+
+
+async def test_messages_for_a_target_no_channel_serves_never_block_the_others(bot: Bot) -> None:
+    for number in range(60):  # more than one batch, for a console user nobody serves on a server
+        await _queue(bot, key=f"console-{number}", target="console:koordinator")
+    await _queue(bot, key="slack-1", target="slack:C1")
+    notifier = FakeNotifier()
+    worker = OutboxWorker(db=bot.db, clock=bot.context.clock, notifiers={"slack": notifier})
+    assert await worker.deliver_due() == 1
+    assert notifier.sent == [("slack:C1", "Hei")]
+
+
+class BrokenNotifier(FakeNotifier):
+    async def send(self, target: str, reply: Reply) -> None:
+        raise RuntimeError("a bug, not a SendFailed")
+
+
+async def test_any_error_counts_as_an_attempt_and_ends_in_a_counted_give_up(bot: Bot, clock: FrozenClock) -> None:
+    from storage.outbox import count_failed
+
+    await _queue(bot)
+    worker = OutboxWorker(db=bot.db, clock=bot.context.clock, notifiers={"slack": BrokenNotifier()})
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert await worker.deliver_due() == 0
+        assert (await _message(bot)).attempts == attempt
+        clock.advance(hours=2)
+    message = await _message(bot)
+    assert message.failed and message.sent_at is None
+    async with bot.db.session() as session:
+        assert await count_failed(session) == 1
+    clock.advance(hours=2)
+    assert await worker.deliver_due() == 0 and (await _message(bot)).attempts == MAX_ATTEMPTS  # no more tries
