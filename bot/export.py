@@ -9,6 +9,13 @@ from collections.abc import Sequence
 from typing import Any
 
 FORMATS = ("json", "csv", "xlsx")
+# A spreadsheet evaluates a cell that starts with one of these (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: Any) -> bool:
+    """Whether a spreadsheet would read this text cell as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
 def _cell(value: Any) -> Any:
@@ -30,7 +37,10 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> 
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(columns)
-        writer.writerows([_cell(row.get(column)) for column in columns] for row in rows)
+        for row in rows:
+            cells = [_cell(row.get(column)) for column in columns]
+            # A leading apostrophe makes Excel and LibreOffice show the text instead of evaluating it.
+            writer.writerow([f"'{cell}" if is_formula_like(cell) else cell for cell in cells])
         # The byte-order mark makes Excel read æ, ø and å correctly.
         return text.getvalue().encode("utf-8-sig")
     if fmt == "xlsx":
@@ -39,8 +49,12 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> 
         workbook = Workbook()
         sheet = workbook.active
         sheet.append(list(columns))
-        for row in rows:
-            sheet.append([_cell(row.get(column)) for column in columns])
+        for number, row in enumerate(rows, start=2):
+            for index, column in enumerate(columns, start=1):
+                value = _cell(row.get(column))
+                cell = sheet.cell(row=number, column=index, value=value)
+                if is_formula_like(value):
+                    cell.data_type = "s"  # stored as a text cell: shown exactly as written, never evaluated
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()
