@@ -219,9 +219,12 @@ class DialogEngine:
         ]
 
     async def handle(self, inbound: Inbound) -> list[Reply] | None:
-        """Take the user's input for their dialog; None if they have no dialog in progress."""
+        """Take the user's input for their dialog; None if they have no dialog in progress.
+
+        The dialog's row is locked while the answer is taken: one step has one effect (one record, one reply).
+        """
         async with self.db.session() as session:
-            state = await store.get_dialog(session, key=inbound.dialog_key)
+            state = await store.get_dialog(session, key=inbound.dialog_key, lock=True)
             if state is None:
                 return None if not _is_dialog_action(inbound) else [Reply.text(t("dialog.gone"), ephemeral=True)]
             if self._expired(state) or state.flow not in self.flows:

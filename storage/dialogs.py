@@ -12,9 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import DialogState
 
 
-async def get_dialog(session: AsyncSession, *, key: str) -> DialogState | None:
-    """The dialog in progress under this key, or None."""
-    return await session.get(DialogState, key)
+async def get_dialog(session: AsyncSession, *, key: str, lock: bool = False) -> DialogState | None:
+    """The dialog in progress under this key, or None.
+
+    With `lock`, the row stays locked until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL), so two
+    answers to the same step (a double click, two workers) are taken one after the other, never both.
+    SQLite needs no lock: it has one writer, and the bot's one connection already serialises sessions.
+    """
+    return await session.get(DialogState, key, with_for_update=lock or None)
 
 
 async def save_dialog(

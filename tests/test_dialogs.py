@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -273,3 +274,32 @@ def test_malformed_flow_file_names_the_field(tmp_path: Path) -> None:
     path.write_text("id: x\ntitle: X\nstart: a\nsteps:\n  a: {kind: kanskje}\n", encoding="utf-8")
     with pytest.raises(FlowError, match=r"flyt.yaml: steps.a.kind"):
         load_flow(path)
+
+
+async def test_two_concurrent_clicks_on_the_last_step_make_one_record_and_one_answer(postgres_url: str) -> None:
+    """PostgreSQL runs the clicks truly side by side (Slack has several workers): the step's row lock decides."""
+    import asyncio
+
+    from bot.app import build_bot
+    from bot.config import BUNDLED_MUNICIPALITY, Settings
+    from bot.messages import Choices
+    from storage.escalations import all_escalations
+
+    bot = build_bot(Settings(database_url=postgres_url, municipality_path=BUNDLED_MUNICIPALITY))
+    await bot.start()
+    try:
+        user = Inbound("slack", "slack:U0DOBBEL", "slack:dm:U0DOBBEL", text="bekymring")
+        await bot.handle(user)
+        asked = await bot.handle(replace(user, text="nei"))  # not acute: now the avvergeplikt question
+        action = next(p.action for r in asked for p in r.parts if isinstance(p, Choices) and "dialog:" in p.action)
+        click = replace(user, text="", action=action, values={"value": "ja"})
+        for _ in range(5):  # several rounds, so the race gets its chances
+            first, second = await asyncio.gather(bot.handle(click), bot.handle(click))
+            answers = [r.plain for r in [*first, *second] if "Varsle politiet nå" in r.plain]
+            assert len(answers) == 1
+            await bot.handle(user)
+            await bot.handle(replace(user, text="nei"))
+        async with bot.db.session() as session:
+            assert len(await all_escalations(session)) == 5
+    finally:
+        await bot.close()
