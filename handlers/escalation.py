@@ -8,6 +8,8 @@ that it was taken.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -21,6 +23,7 @@ from bot.notify import queue
 from handlers.audit import audited
 from handlers.topics import screen_for
 from storage import escalations as store
+from storage import keys
 from storage.digest import escalations_by_recommendation
 from storage.models import EscalationRecord
 
@@ -31,6 +34,10 @@ MAX_SUMMARY = 400
 # Letters and digits that cannot be mistaken for each other when read aloud or copied by hand.
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 RECENT = 15
+# The buttons after a record carry a keyed hash of its reference, not the reference: the key is the day's and is
+# forgotten when the day ends, so the person's chat (and a workspace export of it) holds nothing that leads to
+# the record. Only when they choose to notify the coordinator do they get the reference, to act as stafettholder.
+OFFER_KEY = "escalation-offer"
 
 
 def new_reference() -> str:
@@ -68,12 +75,28 @@ async def record_outcome(
         recommendation=result.get("recommendation"),
     )
     await store.add_escalation(session, record=record)
+    secret = await keys.period_secret(session, purpose=OFFER_KEY, period=completed.isoformat())
     offer = Choices(
-        action=f"{NOTIFY_ACTION}:{reference}",
+        action=f"{NOTIFY_ACTION}:{_offer_token(secret, reference)}",
         prompt=t("escalation.offer_notify"),
         options=(Choice(t("escalation.notify_yes"), "ja"), Choice(t("escalation.notify_no"), "nei")),
     )
-    return [Reply(parts=(Text(t("escalation.recorded", reference=reference)), offer), ephemeral=True)]
+    return [Reply(parts=(Text(t("escalation.recorded")), offer), ephemeral=True)]
+
+
+def _offer_token(secret: bytes, reference: str) -> str:
+    return hmac.new(secret, reference.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def _record_for(ctx: Context, token: str) -> str | None:
+    """The reference of today's record behind an offer token; None once the day (and its key) is gone."""
+    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    async with ctx.db.session() as session:
+        secret = await keys.period_secret(session, purpose=OFFER_KEY, period=today.isoformat())
+        for reference in await store.references_completed_on(session, day=today):
+            if hmac.compare_digest(_offer_token(secret, reference), token):
+                return reference
+    return None
 
 
 def _summary_form(reference: str) -> Reply:
@@ -127,9 +150,9 @@ async def summary_choice(inbound: Inbound, ctx: Context) -> list[Reply]:
     return await _notify_with(inbound, ctx, reference, "")
 
 
-async def _notify_with(inbound: Inbound, ctx: Context, reference: str, description: str) -> list[Reply]:
+async def _notify_with(inbound: Inbound, ctx: Context, token: str, description: str) -> list[Reply]:
     if len(description) > MAX_SUMMARY:
-        return [Reply.text(t("escalation.summary_too_long", max=MAX_SUMMARY), ephemeral=True), _summary_form(reference)]
+        return [Reply.text(t("escalation.summary_too_long", max=MAX_SUMMARY), ephemeral=True), _summary_form(token)]
     screening = screen_for(ctx.municipality)(description)
     if not screening.clean:
         options = (
@@ -139,9 +162,12 @@ async def _notify_with(inbound: Inbound, ctx: Context, reference: str, descripti
         )
         parts: list[Part] = [
             Text(t("escalation.summary_found", kinds=", ".join(screening.kinds), text=screening.redacted)),
-            Choices(action=f"{SUMMARY_CHOICE_ACTION}:{reference}", options=options),
+            Choices(action=f"{SUMMARY_CHOICE_ACTION}:{token}", options=options),
         ]
         return [Reply(parts=tuple(parts), ephemeral=True)]
+    reference = await _record_for(ctx, token)
+    if reference is None:
+        return [Reply.text(t("escalation.offer_expired"), ephemeral=True)]
     flow = ctx.dialogs.flows.get("bekymring")
     now = ctx.clock()
     async with ctx.db.session() as session:

@@ -149,10 +149,12 @@ async def _store(inbound: Inbound, ctx: Context, text: str) -> list[Reply]:
         )
         if sent > MAX_PER_DAY:
             return [Reply.text(t("topics.flood", max=MAX_PER_DAY), ephemeral=True)]
-        topic = await store.add_topic(session, text=text, today=today)
+        await store.add_topic(session, text=text, today=today)
     series = topic_series(ctx.municipality)
     where = series.name if series else t("topics.a_meeting")
-    return [Reply.text(t("topics.stored", id=topic.id, meeting=where), ephemeral=True)]
+    # No number or other key of the stored topic: this reply stays in the submitter's chat, where a workspace
+    # export would otherwise link the person to the topic.
+    return [Reply.text(t("topics.stored", meeting=where), ephemeral=True)]
 
 
 async def _vote_period(ctx: Context) -> str:

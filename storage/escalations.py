@@ -42,6 +42,12 @@ async def recent_escalations(session: AsyncSession, *, limit: int) -> list[Escal
     return list((await session.exec(statement)).all())
 
 
+async def references_completed_on(session: AsyncSession, *, day: dt.date) -> list[str]:
+    """The references of the records completed on one day (a handful)."""
+    statement = select(EscalationRecord.id).where(col(EscalationRecord.completed_on) == day)
+    return [str(reference) for reference in (await session.exec(statement)).all()]
+
+
 async def all_escalations(session: AsyncSession) -> list[EscalationRecord]:
     """Every record, oldest first (for export)."""
     statement = select(EscalationRecord).order_by(col(EscalationRecord.completed_on), col(EscalationRecord.id))

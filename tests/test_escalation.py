@@ -84,7 +84,8 @@ async def test_cancelled_dialog_leaves_no_record(staff: Conversation, bot: Bot) 
 
 async def test_notify_the_coordinators_with_a_screened_description(staff: Conversation, bot: Bot) -> None:
     reply = await _walk(staff, BRANCHES["anonymous innsatsteam"][0])
-    assert "Registrert anonymt med referanse B-" in reply
+    # No reference in the person's chat until they choose to notify (then they are the stafettholder).
+    assert "Registrert anonymt." in reply and "B-" not in reply
     assert "1) Ja, send sammendrag" in reply
     staff.channel.stdin = io.StringIO("Eleven Jonas i 7B selger snus\n")
     reply = await staff.say("1")
@@ -127,9 +128,19 @@ async def test_notifying_twice_sends_once(staff: Conversation, bot: Bot) -> None
     await staff.say("1")
     reference = (await export_records(bot.context, "escalations", actor="t"))[1][0]["id"]
     from bot.messages import Inbound
+    from handlers.escalation import OFFER_KEY, _offer_token
+    from storage.keys import period_secret
 
-    again = Inbound("console", "console:ansatt", "console:ansatt", action=f"escalation-summary:{reference}")
+    async with bot.db.session() as session:
+        secret = await period_secret(session, purpose=OFFER_KEY, period="2026-11-22")
+    token = _offer_token(secret, reference)
+    again = Inbound("console", "console:ansatt", "console:ansatt", action=f"escalation-summary:{token}")
     assert "allerede fått sammendraget" in (await bot.handle(again))[0].plain
+    # The raw reference in a button does nothing, and the next day the offer's key is gone.
+    forged = Inbound("console", "console:ansatt", "console:ansatt", action=f"escalation-summary:{reference}")
+    assert "gjaldt bare samme dag" in (await bot.handle(forged))[0].plain
+    bot.context.clock.advance(days=1)  # type: ignore[attr-defined]
+    assert "gjaldt bare samme dag" in (await bot.handle(again))[0].plain
 
 
 async def test_declining_notification(staff: Conversation, bot: Bot) -> None:
