@@ -7,12 +7,17 @@ import datetime as dt
 from bot.context import Context
 from storage.audit import delete_audit_before
 from storage.escalations import delete_escalations_before
-from storage.inbox import delete_processed_before
-from storage.outbox import delete_sent_before
+from storage.inbox import delete_received_before
+from storage.outbox import delete_sent_before, delete_unsent_before
 from storage.outcomes import delete_outcomes_before
+from storage.references import delete_personal_unused_since
 from storage.topics import delete_topics_before
 
 INBOX_KEYS = dt.timedelta(days=1)
+# A message that could not be delivered in a week will not be wanted any more (and it holds its content).
+UNDELIVERED = dt.timedelta(days=7)
+# The personal chat of someone who has not written to the bot for a year (coordinators' chats are kept).
+PERSONAL_CHATS = dt.timedelta(days=365)
 
 
 async def apply_retention(ctx: Context) -> dict[str, int]:
@@ -29,7 +34,17 @@ async def apply_retention(ctx: Context) -> dict[str, int]:
             "outcomes": await delete_outcomes_before(session, day=today - dt.timedelta(days=keep.outcomes_days)),
             "audit": await delete_audit_before(session, when=now - dt.timedelta(days=keep.audit_days)),
             "sent messages": await delete_sent_before(session, when=now - dt.timedelta(days=keep.sent_messages_days)),
-            # Slack retries within about five minutes; a day of keys is plenty to recognise a redelivery.
-            "inbox keys": await delete_processed_before(session, when=now - INBOX_KEYS),
+            "undelivered messages": await delete_unsent_before(session, when=now - UNDELIVERED),
+            # Slack retries within about five minutes; a day of keys is plenty to recognise a redelivery. An item
+            # still unprocessed after a day (its payload holds who and what) is not going to be answered.
+            "inbox items": await delete_received_before(session, when=now - INBOX_KEYS),
+            "personal chats": await delete_personal_unused_since(
+                session, when=now - PERSONAL_CHATS, keep_users=_coordinator_ids(ctx, "teams:")
+            ),
         }
     return {kind: n for kind, n in deleted.items() if n}
+
+
+def _coordinator_ids(ctx: Context, prefix: str) -> set[str]:
+    """The coordinators' ids on one platform, without the platform prefix."""
+    return {user.removeprefix(prefix) for user in ctx.municipality.coordinators if user.startswith(prefix)}

@@ -51,8 +51,13 @@ def async_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the server read while the scheduler writes; the busy timeout waits out short locks."""
+    """WAL lets the server read while the scheduler writes; the busy timeout waits out short locks.
+
+    secure_delete overwrites deleted content with zeros, so a cleared payload or a deleted record does not linger
+    in free pages (or, once checkpointed, in the WAL) for anyone who copies the file.
+    """
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -66,7 +71,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
+        # hide_parameters: an SQL error anywhere must not write bound values (free text, ids) into the log.
+        options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite, "hide_parameters": True}
         if self.is_sqlite:
             # SQLite has one writer. Several pooled connections would fight over its lock and wait in SQLite's
             # busy handler, which sleeps in growing steps; one connection makes sessions queue in asyncio.

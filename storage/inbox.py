@@ -64,14 +64,6 @@ async def mark_many_processed(connection: AsyncConnection, *, keys: list[str], n
         await connection.execute(statement)
 
 
-async def mark_processed(session: AsyncSession, *, key: str, now: dt.datetime) -> None:
-    """The item was handled: drop its payload (user id, text) and keep only the key."""
-    item = await session.get(InboxItem, key)
-    if item is not None:
-        item.processed_at, item.payload = now, {}
-        session.add(item)
-
-
 async def unprocessed(session: AsyncSession, *, channel: str) -> list[InboxItem]:
     """Items a crash left unprocessed, oldest first."""
     statement = (
@@ -82,8 +74,7 @@ async def unprocessed(session: AsyncSession, *, channel: str) -> list[InboxItem]
     return list((await session.exec(statement)).all())
 
 
-async def delete_processed_before(session: AsyncSession, *, when: dt.datetime) -> int:
-    """Forget processed keys older than `when`; returns how many."""
-    statement = delete(InboxItem).where(col(InboxItem.processed_at).is_not(None), col(InboxItem.received_at) < when)
-    result = await session.exec(statement)
+async def delete_received_before(session: AsyncSession, *, when: dt.datetime) -> int:
+    """Forget items received before `when`, processed or not (an unprocessed one still holds who and what)."""
+    result = await session.exec(delete(InboxItem).where(col(InboxItem.received_at) < when))
     return int(getattr(result, "rowcount", 0))

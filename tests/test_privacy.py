@@ -6,6 +6,8 @@ import io
 import logging
 from pathlib import Path
 
+import pytest
+
 from bot.app import Bot
 from bot.export import render
 from bot.logs import configure_logging, redact
@@ -110,3 +112,83 @@ def test_redact_leaves_ordinary_log_text_alone() -> None:
 def test_redact_catches_norwegian_number_formats() -> None:
     for number in ("92204384", "922 04 384", "92 20 43 84", "+47 922 04 384", "010190 12345", "1234.56.78903"):
         assert redact(f"tlf {number} ok") == "tlf [skjult] ok", number
+
+
+# --- data at rest: after every feature's path, nothing of the people involved is left in the files or the logs ---
+
+STAFF = "slack:U0HEMMELIG7"
+STAFF_TEXT_SECRETS = ["Hemmelig Testperson", "Sjur Hemmeligsen", "98765432", "sjur.hemmeligsen@eksempel.no"]
+
+
+async def _every_feature(bot: Bot) -> None:
+    """A member of staff (and a coordinator) walk every feature once, with personal data where people put it."""
+    from dataclasses import replace
+
+    from bot.messages import Choices
+
+    staff = Inbound("slack", STAFF, "slack:dm:U0HEMMELIG7")
+    coordinator = Inbound("slack", "slack:U0EKSKOORD", "slack:dm:U0EKSKOORD")
+
+    async def say(who: Inbound, text: str = "", **fields: object) -> list[str]:
+        replies = await bot.handle(replace(who, text=text, **fields))  # type: ignore[arg-type]
+        return [p.action for r in replies for p in r.parts if isinstance(p, Choices)]
+
+    for line in ["hjelp", "kontakter", "rutiner", "møteplan", "hvem er politikontakt for Sjur Hemmeligsen?"]:
+        await say(staff, line)
+    await say(staff, "tema Skjermbruk og søvn")
+    await say(staff, "tema Sjur Hemmeligsen i 7B, ring 98765432 eller sjur.hemmeligsen@eksempel.no")
+    await say(staff, "stem 1")
+    actions = [*await say(staff, "bekymring")]
+    for answer in ["nei", "nei", "nei", "individual", "videregaende", "ja", "1", "ja"]:
+        actions = await say(staff, answer) or actions
+    offer = next(a for a in actions if a.startswith("escalation-notify"))
+    if offer:
+        await say(staff, action=offer, values={"value": "ja"})
+        token = offer.partition(":")[2]
+        await say(staff, action=f"escalation-summary:{token}", values={"beskrivelse": "Sjur Hemmeligsen ruser seg"})
+        await say(staff, action=f"escalation-summary-choice:{token}", values={"value": "without"})
+    for line in ["temaer", "bekymringer", "oppsummering", "referater"]:
+        await say(coordinator, line)
+
+
+async def test_nothing_personal_at_rest_after_every_feature(any_database_url: str, tmp_path: Path) -> None:
+    from bot.app import build_bot
+    from bot.config import BUNDLED_MUNICIPALITY, Settings
+    from tests.conftest import FROZEN_NOW, FrozenClock
+
+    url, on = any_database_url, any_database_url.split(":", 1)[0]
+    stream = io.StringIO()
+    handler = configure_logging("DEBUG", stream)
+    bot = build_bot(Settings(database_url=url, municipality_path=BUNDLED_MUNICIPALITY), clock=FrozenClock(FROZEN_NOW))
+    try:
+        await bot.start()
+        await _every_feature(bot)
+        stored = (await _every_row(bot)).encode()
+    finally:
+        logging.getLogger().removeHandler(handler)
+        await bot.close()
+    if on == "sqlite":
+        stored += b"".join(path.read_bytes() for path in tmp_path.glob("slt.db*"))  # the file, WAL and shm
+    logs = stream.getvalue()
+    for secret in ["U0HEMMELIG7", *STAFF_TEXT_SECRETS]:
+        assert secret.encode() not in stored, f"{secret} is stored ({on})"
+        assert secret not in logs, f"{secret} is in the logs ({on})"
+
+
+async def test_sqlite_overwrites_what_it_deletes(bot: Bot) -> None:
+    from sqlalchemy import text
+
+    if not bot.db.is_sqlite:
+        pytest.skip("SQLite only")
+    async with bot.db.engine.connect() as connection:
+        assert (await connection.execute(text("PRAGMA secure_delete"))).scalar_one() == 1
+
+
+async def test_a_failing_statement_does_not_log_its_values(bot: Bot) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with pytest.raises(SQLAlchemyError) as failure:
+        async with bot.db.engine.begin() as connection:
+            await connection.execute(text("INSERT INTO no_such_table VALUES (:v)"), {"v": "Sjur Hemmeligsen"})
+    assert "Sjur Hemmeligsen" not in str(failure.value)

@@ -192,7 +192,8 @@ async def test_inbox_rows_written_on_the_fast_path_read_back_exactly(any_databas
         async with db.session() as session:
             (item,) = await inbox.unprocessed(session, channel="slack")
             assert item.key == "k1" and item.payload == payload and item.received_at == NOW
-            await inbox.mark_processed(session, key="k1", now=NOW)
+        async with db.transaction() as connection:
+            await inbox.mark_many_processed(connection, keys=["k1"], now=NOW)
         async with db.session() as session:
             assert await inbox.unprocessed(session, channel="slack") == []
     finally:
