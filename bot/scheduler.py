@@ -8,8 +8,10 @@ connection closes, the lock is released and another replica takes over within LE
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.app import Bot
 from bot.notify import Notifier, OutboxWorker
 from handlers import outcomes
-from handlers.digest import queue_weekly_digest
+from handlers.digest import catch_up_weekly_digest, queue_weekly_digest
 from handlers.reminders import queue_due_reminders
 from handlers.retention import apply_retention
 from storage.db import Database
@@ -78,6 +80,10 @@ class LeaderLock:
                 await connection.invalidate()
 
 
+# Jobs running right now, so a shutdown can let them finish before the database is closed under them.
+_RUNNING: set[asyncio.Task[Any]] = set()
+SHUTDOWN_GRACE_SECONDS = 10.0
+
 # A job that could not run on time (the process was down) still runs if it is at most this late.
 MISFIRE_GRACE_SECONDS = 6 * 3600
 
@@ -90,11 +96,17 @@ def _guarded(
     async def run() -> None:
         if leader is not None and not leader.held:
             return
+        task = asyncio.current_task()
+        if task is not None:
+            _RUNNING.add(task)
         try:
             result = await job()
         except (SQLAlchemyError, OSError) as exc:
             log.warning("job %s: database unavailable (%s); will run again", name, type(exc).__name__)
             return
+        finally:
+            if task is not None:
+                _RUNNING.discard(task)
         if result:
             log.info("job %s: %s", name, result)
 
@@ -135,8 +147,18 @@ def build_scheduler(bot: Bot, notifiers: dict[str, Notifier], leader: LeaderLock
     return scheduler
 
 
+async def stop(scheduler: AsyncIOScheduler) -> None:
+    """Start no new job, let running ones finish (bounded), then shut down (which would cancel them midway)."""
+    scheduler.pause()
+    running = [task for task in _RUNNING if not task.done()]
+    if running:
+        await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+    scheduler.shutdown(wait=False)
+
+
 async def catch_up(bot: Bot, leader: LeaderLock) -> None:
     """On start, do what may have been missed while the process was down (each message is queued once, by key)."""
     await _guarded("reminders", lambda: queue_due_reminders(bot.context), leader)()
     await _guarded("follow-ups", lambda: outcomes.remind_follow_ups(bot.context), leader)()
     await _guarded("retention", lambda: apply_retention(bot.context), leader)()
+    await _guarded("digest", lambda: catch_up_weekly_digest(bot.context), leader)()

@@ -13,6 +13,7 @@ import re
 from bot.context import Context
 from bot.municipality import Municipality
 from handlers.schedule import Occurrence, load_overrides, occurrences
+from storage.meetings import override_revisions
 
 PRODID = "-//SLT-assistenten//Møteplan//NO"
 
@@ -88,7 +89,7 @@ def _vtimezone(municipality: Municipality) -> list[str]:
     ]
 
 
-def _event(municipality: Municipality, occurrence: Occurrence, stamp: str, changed: bool) -> list[str]:
+def _event(municipality: Municipality, occurrence: Occurrence, stamp: str, sequence: int) -> list[str]:
     series = occurrence.series
     description = series.description
     if occurrence.theme:
@@ -108,7 +109,7 @@ def _event(municipality: Municipality, occurrence: Occurrence, stamp: str, chang
         f"DTEND;TZID={tzid}:{_local(occurrence.ends_at(municipality))}",
         f"SUMMARY:{_escape(series.name + (f': {occurrence.theme}' if occurrence.theme else ''))}",
         f"STATUS:{'CONFIRMED' if occurrence.status == 'planned' else 'CANCELLED'}",
-        f"SEQUENCE:{1 if changed else 0}",
+        f"SEQUENCE:{sequence}",
     ]
     if series.location:
         lines.append(f"LOCATION:{_escape(series.location)}")
@@ -124,6 +125,8 @@ async def calendar_ics(ctx: Context, start: dt.date, end: dt.date) -> str:
     """Every occurrence of every series with its rule date in [start, end], as one iCalendar text."""
     municipality = ctx.municipality
     overrides = await load_overrides(ctx)
+    async with ctx.db.session() as session:
+        revisions = await override_revisions(session)
     stamp = ctx.clock().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
@@ -137,7 +140,7 @@ async def calendar_ics(ctx: Context, start: dt.date, end: dt.date) -> str:
     ]
     for series in municipality.meetings:
         for occurrence in occurrences(municipality, series, start, end, overrides):
-            changed = (series.id, occurrence.rule_date) in overrides
-            lines += _event(municipality, occurrence, stamp, changed)
+            sequence = revisions.get((series.id, occurrence.rule_date), 0)
+            lines += _event(municipality, occurrence, stamp, sequence)
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)

@@ -78,3 +78,18 @@ async def queue_weekly_digest(ctx: Context) -> int:
             key = f"digest:{year}-W{week:02d}:{coordinator}"
             queued += await queue(session, key=key, target=coordinator, reply=reply, now=ctx.clock())
     return queued
+
+
+# A server that was down at digest time sends it when it is back, if that is the same working day.
+DIGEST_CATCH_UP = dt.timedelta(hours=12)
+
+
+async def catch_up_weekly_digest(ctx: Context) -> int:
+    """On start: queue this week's digest if its time passed a little ago (a restart across it must not drop it)."""
+    now = ctx.clock().astimezone(ctx.municipality.tz)
+    digest = ctx.municipality.digest
+    monday = now.date() - dt.timedelta(days=now.weekday())
+    due = dt.datetime.combine(monday + dt.timedelta(days=digest.weekday), digest.at, tzinfo=ctx.municipality.tz)
+    if not due <= now < due + DIGEST_CATCH_UP:
+        return 0
+    return await queue_weekly_digest(ctx)

@@ -27,8 +27,11 @@ async def set_override(
     )
     override = (await session.exec(statement.with_for_update())).first()
     if override is None:
-        override = OccurrenceOverride(series_id=series_id, rule_date=rule_date, action=action, created_at=now)
+        override = OccurrenceOverride(
+            series_id=series_id, rule_date=rule_date, action=action, revision=0, created_at=now
+        )
     override.action, override.new_date, override.created_at = action, new_date, now
+    override.revision += 1
     session.add(override)
     await session.flush()
     return override
@@ -37,3 +40,9 @@ async def set_override(
 async def list_overrides(session: AsyncSession) -> list[OccurrenceOverride]:
     """Every override (there are only ever a handful a year)."""
     return list((await session.exec(select(OccurrenceOverride))).all())
+
+
+async def override_revisions(session: AsyncSession) -> dict[tuple[str, dt.date], int]:
+    """How many times each changed occurrence (series id, rule date) was changed."""
+    rows = await list_overrides(session)
+    return {(row.series_id, row.rule_date): row.revision for row in rows}

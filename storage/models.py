@@ -189,6 +189,8 @@ class OccurrenceOverride(SQLModel, table=True):
     rule_date: dt.date
     action: str = Field(max_length=10)  # "cancel" or "move"
     new_date: dt.date | None = Field(default=None)
+    # How many times this occurrence was changed: the calendar's SEQUENCE, so every change reaches subscribers.
+    revision: int = Field(default=1)
     created_at: dt.datetime = _when(nullable=False)
 
 

@@ -70,3 +70,23 @@ async def test_calendar_is_served_for_subscription(bot: Bot) -> None:
         assert response.headers["Content-Type"].startswith("text/calendar")
         body = await response.text()
     assert body.startswith("BEGIN:VCALENDAR\r\n") and "SLT-frokostmøte" in body
+
+
+async def test_every_change_of_an_occurrence_raises_its_sequence(bot: Bot) -> None:
+    from storage.meetings import set_override
+
+    rule_date = dt.date(2026, 11, 27)
+    for expected, (action, new_date) in enumerate(
+        [("move", dt.date(2026, 12, 4)), ("move", dt.date(2026, 12, 3)), ("cancel", None)], start=1
+    ):
+        async with bot.db.session() as session:
+            await set_override(
+                session,
+                series_id="frokostmote",
+                rule_date=rule_date,
+                action=action,
+                new_date=new_date,
+                now=bot.context.clock(),
+            )
+        event = (await _events(bot))["frokostmote-2026-11-27@eksempel-kommune.slt-assistenten"]
+        assert int(event["SEQUENCE"]) == expected  # a subscriber's client only applies a higher SEQUENCE

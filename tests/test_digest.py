@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.app import Bot
 from handlers.digest import queue_weekly_digest
 from storage.audit import audit_entries
 from storage.outbox import pending_for
-from tests.conftest import FrozenClock
+from tests.conftest import OSLO, FrozenClock
 from tests.conversation import Conversation
 from tests.test_dialogs import BRANCHES
 
@@ -36,3 +38,15 @@ async def test_weekly_digest_goes_to_each_coordinator_once_a_week(bot: Bot, cloc
     assert await queue_weekly_digest(bot.context) == 2
     async with bot.db.session() as session:
         assert len(await pending_for(session, target="console:koordinator")) == 2
+
+
+async def test_a_restart_across_the_digest_time_still_sends_that_weeks_digest(bot: Bot, clock: FrozenClock) -> None:
+    from handlers.digest import catch_up_weekly_digest
+
+    clock.now = dt.datetime(2026, 11, 23, 7, 59, tzinfo=OSLO)  # Monday, just before 08:00: not yet
+    assert await catch_up_weekly_digest(bot.context) == 0
+    clock.now = dt.datetime(2026, 11, 23, 9, 30, tzinfo=OSLO)  # the server was down at 08:00 and is back
+    assert await catch_up_weekly_digest(bot.context) == 2
+    assert await catch_up_weekly_digest(bot.context) == 0  # once per week and coordinator
+    clock.now = dt.datetime(2026, 11, 27, 9, 30, tzinfo=OSLO)  # a start on Friday does not send Monday's late
+    assert await catch_up_weekly_digest(bot.context) == 0
