@@ -10,12 +10,12 @@ from typing import Any
 
 FORMATS = ("json", "csv", "xlsx")
 # A spreadsheet evaluates a cell that starts with one of these (OWASP: CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def is_formula_like(value: Any) -> bool:
-    """Whether a spreadsheet would read this text cell as a formula."""
-    return isinstance(value, str) and value.startswith(FORMULA_START)
+    """Whether a spreadsheet could read this text cell as a formula (also after leading spaces, full-width signs)."""
+    return isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_START)
 
 
 def _cell(value: Any) -> Any:
@@ -35,7 +35,8 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> 
         return (json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n").encode()
     if fmt == "csv":
         text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\r\n")
+        # Every cell quoted: Norwegian Excel splits on ";", so an unquoted "x;=..." would become a cell of its own.
+        writer = csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
         writer.writerow(columns)
         for row in rows:
             cells = [_cell(row.get(column)) for column in columns]

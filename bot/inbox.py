@@ -12,7 +12,9 @@ where every commit goes through one connection.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import re
 import time
 from typing import Any
 
@@ -21,6 +23,15 @@ from storage import inbox as store
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+_PLAIN_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+def safe_key(key: str) -> str:
+    """The key as stored: as given when short and plain, else its digest (a forged huge or odd id fits too)."""
+    if _PLAIN_KEY.fullmatch(key):
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Inbox:
@@ -37,6 +48,7 @@ class Inbox:
     async def accept(self, *, key: str, channel: str, payload: dict[str, Any]) -> bool:
         """Store the item; False if it was delivered before (then acknowledge it and do nothing else)."""
         self.last_arrival = time.monotonic()
+        key = safe_key(key)
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((key, channel, payload, future))
         self._schedule_flush()
@@ -82,7 +94,7 @@ class Inbox:
 
         There is no need to wait for it: if the process dies first, the item is simply finished again on start.
         """
-        self._done.append(key)
+        self._done.append(safe_key(key))
         self._schedule_flush()
 
     async def flush(self) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.context import Context
+from handlers.escalation import OFFER_KEY
 from storage.audit import delete_audit_before
 from storage.escalations import delete_escalations_before
 from storage.inbox import delete_received_before
+from storage.keys import forget_key_unless
 from storage.outbox import delete_sent_before, delete_unsent_before
 from storage.outcomes import delete_outcomes_before
 from storage.references import delete_personal_unused_since
@@ -38,6 +40,8 @@ async def apply_retention(ctx: Context) -> dict[str, int]:
             # Slack retries within about five minutes; a day of keys is plenty to recognise a redelivery. An item
             # still unprocessed after a day (its payload holds who and what) is not going to be answered.
             "inbox items": await delete_received_before(session, when=now - INBOX_KEYS),
+            # Yesterday's key for the escalation offers is forgotten, so no old offer token can be matched again.
+            "expired keys": await forget_key_unless(session, purpose=OFFER_KEY, period=today.isoformat()),
             "personal chats": await delete_personal_unused_since(
                 session, when=now - PERSONAL_CHATS, keep_users=_coordinator_ids(ctx, "teams:")
             ),

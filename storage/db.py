@@ -54,11 +54,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets the server read while the scheduler writes; the busy timeout waits out short locks.
 
     secure_delete overwrites deleted content with zeros, so a cleared payload or a deleted record does not linger
-    in free pages (or, once checkpointed, in the WAL) for anyone who copies the file.
+    in free pages for anyone who copies the file; journal_size_limit=0 truncates the WAL after each checkpoint, so
+    old frames (with what was deleted since) do not stay in it either.
     """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA journal_size_limit=0")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -50,6 +50,13 @@ async def period_secret(session: AsyncSession, *, purpose: str, period: str) -> 
     raise RuntimeError(f"could not settle the {purpose} key for {period}")
 
 
+async def forget_key_unless(session: AsyncSession, *, purpose: str, period: str) -> int:
+    """Delete the secret of `purpose` unless it is this period's (a quiet day must not keep yesterday's key)."""
+    statement = delete(RotatingKey).where(col(RotatingKey.purpose) == purpose, col(RotatingKey.period) != period)
+    result = await session.exec(statement)
+    return int(getattr(result, "rowcount", 0))
+
+
 async def count_submission(session: AsyncSession, *, sender_hash: str, period: str) -> int:
     """Count one more submission by this (hashed) sender in this period; returns the new count (atomic)."""
     for _ in range(3):

@@ -196,7 +196,7 @@ def test_export_topics_in_every_format(tmp_path: Path) -> None:
     as_csv = run(["export", "topics", "--format", "csv", "--out", str(tmp_path / "t.csv")], tmp_path)
     assert as_csv.returncode == 0 and "2 topics skrevet til" in as_csv.stderr
     content = (tmp_path / "t.csv").read_bytes()
-    assert content.startswith(b"\xef\xbb\xbfid,text,status,created_at,votes,meeting_date\r\n")
+    assert content.startswith(b'\xef\xbb\xbf"id","text","status","created_at","votes","meeting_date"\r\n')
     assert "Skjermbruk og søvn" in content.decode("utf-8-sig")
 
     assert run(["export", "topics", "--format", "xlsx", "--out", str(tmp_path / "t.xlsx")], tmp_path).returncode == 0

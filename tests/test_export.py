@@ -36,3 +36,10 @@ async def test_a_topic_that_starts_like_a_formula_is_exported_as_text(staff: Con
     text_cell = xlsx.cell(row=2, column=columns.index("text") + 1)
     assert str(text_cell.value).startswith("=1+1") and text_cell.data_type == "s"
     assert "'=1+1 er ikke" in render(rows, columns, "csv").decode("utf-8-sig")
+
+
+def test_a_formula_hidden_behind_a_separator_or_spaces_stays_text() -> None:
+    rows = [{"id": 1, "text": 'x;=HYPERLINK("https://angriper.example")'}, {"id": 2, "text": "  =1+1"}]
+    data = render(rows, ["id", "text"], "csv").decode("utf-8-sig")
+    # Every cell is quoted, so Norwegian Excel (which splits on ";") keeps "x;=..." as one text cell.
+    assert '"x;=HYPERLINK(""https://angriper.example"")"' in data and '"\'  =1+1"' in data

@@ -18,7 +18,6 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +27,7 @@ from hypothesis import strategies as st
 
 from bot.app import build_bot, build_web_app
 from bot.config import BUNDLED_MUNICIPALITY, Settings
-from tests.conftest import FROZEN_NOW, REPORT, FrozenClock
+from tests.conftest import FROZEN_NOW, REPORT, FrozenClock, fresh_postgres_database, postgres_skip_reason
 from tests.slack_fake import BOT_TOKEN, SIGNING_SECRET, block_action, signed_headers, view_submission
 from tests.teams_fake import FakeConnector, message
 
@@ -59,10 +58,10 @@ def _free_port() -> int:
 class Server:
     """The whole app on a local port, served from a background thread's event loop."""
 
-    def __init__(self, database: Path) -> None:
+    def __init__(self, database_url: str) -> None:
         dead_api = f"http://127.0.0.1:{_free_port()}/api/"  # nothing listens: the Web API is down
         self.settings = Settings(
-            database_url=f"sqlite:///{database}",
+            database_url=database_url,
             municipality_path=BUNDLED_MUNICIPALITY,
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
@@ -115,10 +114,15 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("fuzz") / "fuzz.db")
+    """On PostgreSQL where there is one: it enforces column lengths and refuses NUL, which SQLite lets pass."""
+    databases = None if postgres_skip_reason() else fresh_postgres_database()
+    url = next(databases) if databases else f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+    running = Server(url)
     running.start()
     yield running
     running.stop()
+    for _ in databases or ():  # drops the PostgreSQL database
+        pass
 
 
 json_values = st.recursive(
@@ -237,22 +241,25 @@ def _fuzz(server: Server, door: str, strategy: st.SearchStrategy[tuple[bytes, di
     return statuses
 
 
-def _report(door: str, statuses: Counter[int]) -> None:
+def _report(door: str, statuses: Counter[int], server: Server) -> None:
     total = sum(statuses.values())
     clients = sum(n for status, n in statuses.items() if 400 <= status < 500)
     servers = sum(n for status, n in statuses.items() if status >= 500)
-    REPORT.append(f"fuzz {door}: {total} requests, {clients} answered 4xx, {servers} answered 5xx ({dict(statuses)})")
+    backend = server.settings.database_url.split(":", 1)[0]
+    REPORT.append(
+        f"fuzz {door} on {backend}: {total} requests, {clients} answered 4xx, {servers} answered 5xx ({dict(statuses)})"
+    )
 
 
 def test_mutated_slack_requests_never_get_a_5xx(server: Server) -> None:
     statuses = _fuzz(server, "/slack/events", slack_request())
-    _report("POST /slack/events (Web API down)", statuses)
+    _report("POST /slack/events (Web API down)", statuses, server)
     assert sum(statuses.values()) >= 1000 and statuses[200] > 0 and statuses[400] > 0
     assert server.get("/healthz") == 200
 
 
 def test_mutated_bot_framework_activities_never_get_a_5xx(server: Server) -> None:
     statuses = _fuzz(server, "/api/messages", teams_request(server.connector.url))
-    _report("POST /api/messages", statuses)
+    _report("POST /api/messages", statuses, server)
     assert sum(statuses.values()) >= 1000 and statuses[200] > 0 and statuses[400] > 0
     assert server.get("/healthz") == 200

@@ -17,7 +17,7 @@ async def test_old_records_are_deleted_and_new_ones_kept(staff: Conversation, bo
         await staff.say(answer)
     clock.advance(days=731)
     await staff.say("tema Nytt tema")
-    assert await apply_retention(bot.context) == {"topics": 1, "escalations": 1}
+    assert await apply_retention(bot.context) == {"topics": 1, "escalations": 1, "expired keys": 1}
     topics = (await export_records(bot.context, "topics", actor="t"))[1]
     assert [t["text"] for t in topics] == ["Nytt tema"]
     assert (await export_records(bot.context, "escalations", actor="t"))[1] == []

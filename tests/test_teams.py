@@ -396,3 +396,26 @@ async def test_saving_the_same_reference_concurrently_is_one_row(any_database_ur
             assert (await find_reference(session, target="a:1")) in [{"n": n} for n in range(8)]
     finally:
         await db.close()
+
+
+async def test_only_teams_itself_and_people_with_an_aad_id_get_in(
+    teams_settings: Settings, connector: FakeConnector, clock: FrozenClock
+) -> None:
+    web_chat = {**message(connector.url, "temaer"), "channelId": "webchat"}  # a client choosing its own ids
+    overlong = message(connector.url, "kontakter", activity_id="x" * 400)
+    async with Running(teams_settings, clock) as app:
+        assert await app.send(web_chat) == 400
+        assert await app.send(overlong) == 400
+        assert await app.send({**message(connector.url, "hei"), "id": None}) == 400
+    assert connector.posted == []
+
+
+async def test_emulator_mode_refuses_anyone_but_this_machine(teams_settings: Settings) -> None:
+    from types import SimpleNamespace
+
+    from bot.app import build_bot
+    from bot.channels.teams import TeamsChannel
+
+    channel = TeamsChannel(build_bot(teams_settings), teams_settings)
+    remote = SimpleNamespace(remote="192.0.2.10", headers={"Content-Type": "application/json"})
+    assert (await channel.handle(remote)).status == 403  # type: ignore[arg-type]

@@ -51,6 +51,18 @@ STOP = object()
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
+class MalformedPayload(Exception):
+    """A signed Slack payload that does not have the shape the bot reads; answered 400 and not processed."""
+
+
+def _read(translate_one: Any, body: Any) -> Any:
+    """Translate a payload; only errors raised here (not the bot's own bugs) count as malformed input."""
+    try:
+        return translate_one(body)
+    except MALFORMED as exc:
+        raise MalformedPayload(type(exc).__name__) from exc
+
+
 def _payload(inbound: Inbound, where: Where) -> dict[str, Any]:
     return {
         "inbound": inbound_to_payload(inbound),
@@ -162,9 +174,16 @@ class SlackChannel:
             self.identity = {}
 
     def _on_error(self, error: Exception) -> BoltResponse:
-        """A listener failed: malformed input is a 400; anything else a 503 that Slack retries (nothing is lost)."""
+        """A listener or bolt failed: malformed input is a 400; anything else a 503 that Slack retries (not lost).
+
+        Bolt's own middleware also raises KeyError/TypeError/AttributeError on payloads of the wrong shape; those
+        are a 400 too, but logged at ERROR with their type, since the same types would show a bug of ours.
+        """
+        if isinstance(error, MalformedPayload):
+            log.warning("slack: refused a malformed payload: %s", error)
+            return BoltResponse(status=400, body="")
         if isinstance(error, MALFORMED):
-            log.warning("slack: refused a malformed payload: %s", type(error).__name__)
+            log.error("slack: refused a payload bolt could not read: %s", type(error).__name__)
             return BoltResponse(status=400, body="")
         log.error("slack: listener failed: %s", type(error).__name__)
         return BoltResponse(status=503, body="", headers={"Retry-After": "5"})
@@ -217,7 +236,7 @@ class SlackChannel:
             self._spawn(key, inbound, where)
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        key, inbound, where = translate.from_command(body)
+        key, inbound, where = _read(translate.from_command, body)
         form = self.bot.router.quick_form(inbound.text, self.bot.context)
         if form is not None:
             # The trigger id lasts three seconds: acknowledge, then open the modal with nothing in between.
@@ -227,10 +246,10 @@ class SlackChannel:
         await self._accept(ack, (key, inbound, where))
 
     async def _on_event(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await self._accept(ack, translate.from_event(body))
+        await self._accept(ack, _read(translate.from_event, body))
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        item = translate.from_action(body)
+        item = _read(translate.from_action, body)
         if item is not None and item[1].action == render.OPEN_FORM:
             await ack()
             _, clicked, where = item
@@ -241,13 +260,13 @@ class SlackChannel:
         await self._accept(ack, item)
 
     async def _on_view(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await self._accept(ack, translate.from_view_submission(body))
+        await self._accept(ack, _read(translate.from_view_submission, body))
 
     async def _on_home_opened(self, body: dict[str, Any]) -> None:
         event = body.get("event", {})
         if event.get("tab") != "home":
             return
-        user = event["user"]
+        user = _read(lambda b: str(b["event"]["user"]), body)
         view_request = Inbound(CHANNEL, f"slack:{user}", f"slack:dm:{user}", action=HOME_VIEW)
         self._background(self._publish_home(view_request, user))
 

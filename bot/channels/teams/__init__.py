@@ -12,6 +12,7 @@ for in a channel or group chat are posted in the person's personal chat with the
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 from types import SimpleNamespace
@@ -79,7 +80,10 @@ class TeamsConnector:
         if not allowed(service_url, emulator=self.settings.teams_emulator):
             raise SendFailed("teams: serviceUrl is not a Bot Framework host; not posted", permanent=True)
         headers = {"Content-Type": "application/json"}
-        token = await self._token()
+        try:
+            token = await self._token()
+        except Exception as exc:  # the token service is down or refused: retry later, never a 500
+            raise SendFailed(f"teams token: {type(exc).__name__}") from None
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
@@ -95,7 +99,7 @@ class TeamsConnector:
                     retry_after=_seconds(retry_after),
                     permanent=response.status not in RETRYABLE,
                 )
-        except (aiohttp.ClientError, json.JSONDecodeError, ValueError) as exc:
+        except (aiohttp.ClientError, TimeoutError, OSError, json.JSONDecodeError, ValueError) as exc:
             raise SendFailed(f"network: {type(exc).__name__}") from None
 
     async def post(self, reference: dict[str, Any], body: dict[str, Any], *, reply_to: str | None = None) -> None:
@@ -136,6 +140,13 @@ class TeamsConnector:
             "user": member,
             "conversation": {"id": conversation, "conversationType": "personal", "tenantId": tenant},
         }
+
+
+def _loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _seconds(header: str | None) -> float | None:
@@ -215,6 +226,9 @@ class TeamsChannel:
 
     async def handle(self, request: web.Request) -> web.Response:
         """One activity: authenticate, deduplicate, handle, reply. Malformed input gets a 4xx, never a 5xx."""
+        if self.settings.teams_emulator and not _loopback(request.remote):
+            # Unauthenticated mode is for a developer's own machine: nobody else may claim to be anyone.
+            return web.Response(status=403)
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.Response(status=415)
         try:
@@ -223,6 +237,11 @@ class TeamsChannel:
             return web.Response(status=400)
         if not translate.well_formed(body):
             return web.Response(status=400)
+        # Only Teams itself (and the Emulator, in emulator mode): Web Chat or Direct Line clients choose their ids.
+        if body.get("channelId") not in (("msteams", "emulator") if self.settings.teams_emulator else ("msteams",)):
+            return web.Response(status=400)
+        if not self.settings.teams_emulator and body["type"] == "message" and not body["from"].get("aadObjectId"):
+            return web.Response(status=400)  # a person in Teams always has an AAD object id; it is who they are
         if not await self._authenticated(body, request.headers.get("Authorization", "")):
             return web.Response(status=401)
         if not allowed(body["serviceUrl"], emulator=self.settings.teams_emulator):
@@ -252,7 +271,9 @@ class TeamsChannel:
 
     async def _save(self, reference: dict[str, Any], kind: str, user_id: str) -> None:
         conversation = reference["conversation"]["id"]
-        fingerprint = json.dumps({k: v for k, v in reference.items() if k != "activityId"}, sort_keys=True)
+        # Today's date is part of it, so a conversation in use is touched daily (retention sees it as used).
+        today = self.bot.context.clock().date().isoformat()
+        fingerprint = today + json.dumps({k: v for k, v in reference.items() if k != "activityId"}, sort_keys=True)
         if self._saved.get(conversation) == fingerprint:
             return  # unchanged since the last message: no need to write it again
         async with self.bot.db.session() as session:

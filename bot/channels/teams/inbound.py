@@ -54,22 +54,30 @@ def sender_id(activity: dict[str, Any]) -> str:
     return str((activity.get("from") or {}).get("id") or "")
 
 
+_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable ASCII, bounded: fits every column and key it ends up in
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
 def well_formed(activity: Any) -> bool:
     """Whether an activity has the shape the bot relies on; anything else is answered 400 and not processed."""
-    if not isinstance(activity, dict) or not isinstance(activity.get("type"), str) or not activity["type"]:
+    if not isinstance(activity, dict) or not _is_id(activity.get("type")) or not _is_id(activity.get("id")):
         return False
-    conversation, sender = activity.get("conversation"), activity.get("from")
-    if not isinstance(activity.get("serviceUrl"), str) or not isinstance(conversation, dict):
+    sender = activity.get("from")
+    conversation = activity.get("conversation")
+    if not isinstance(sender, dict) or not _is_id(sender.get("id")):
         return False
-    if not isinstance(conversation.get("id"), str) or not conversation["id"]:
+    if not isinstance(conversation, dict) or not _is_id(conversation.get("id")):
+        return False
+    if sender.get("aadObjectId") is not None and not _is_id(sender["aadObjectId"]):
+        return False
+    if not isinstance(activity.get("serviceUrl"), str) or len(activity["serviceUrl"]) > 500:
         return False
     if not isinstance(conversation.get("conversationType", "personal"), str | None):
         return False
-    if not isinstance(sender, dict) or not isinstance(sender.get("id"), str):
-        return False
-    if not isinstance(sender.get("aadObjectId", ""), str | None):
-        return False
-    if not isinstance(activity.get("recipient", {}), dict) or not isinstance(activity.get("id", ""), str | None):
+    if not isinstance(activity.get("recipient", {}), dict):
         return False
     if not isinstance(activity.get("text", ""), str | None) or not isinstance(activity.get("value", {}), dict | None):
         return False
