@@ -58,3 +58,8 @@ async def delete_personal_unused_since(session: AsyncSession, *, when: dt.dateti
     )
     result = await session.exec(statement)
     return int(getattr(result, "rowcount", 0))
+
+
+async def delete_reference(session: AsyncSession, *, conversation_id: str) -> None:
+    """Forget a conversation the bot can no longer post to (removed from it)."""
+    await session.exec(delete(ConversationRef).where(col(ConversationRef.conversation_id) == conversation_id))

@@ -23,6 +23,7 @@ class FakeConnector:
         self.failures: list[tuple[int, dict[str, str]]] = []
         self.created: list[dict[str, Any]] = []
         self.refuse_personal = False
+        self.gone: set[str] = set()  # conversations the bot was removed from: 403
         self.server: TestServer | None = None
 
     @property
@@ -31,6 +32,8 @@ class FakeConnector:
         return f"http://127.0.0.1:{self.server.port}/"
 
     async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["conversation"] in self.gone:
+            return web.json_response({"error": {"code": "BotNotInConversationRoster"}}, status=403)
         if self.failures:
             status, headers = self.failures.pop(0)
             return web.json_response({"error": {"code": "Throttled"}}, status=status, headers=headers)
@@ -44,7 +47,7 @@ class FakeConnector:
             return web.json_response({"error": {"code": "Forbidden"}}, status=403)
         body = await request.json()
         self.created.append(body)
-        return web.json_response({"id": f"a:personal-{body['members'][0]['aadObjectId']}"})
+        return web.json_response({"id": f"a:personal-{body['members'][0]['aadObjectId']}-{len(self.created)}"})
 
     async def start(self) -> None:
         app = web.Application()

@@ -419,3 +419,19 @@ async def test_emulator_mode_refuses_anyone_but_this_machine(teams_settings: Set
     channel = TeamsChannel(build_bot(teams_settings), teams_settings)
     remote = SimpleNamespace(remote="192.0.2.10", headers={"Content-Type": "application/json"})
     assert (await channel.handle(remote)).status == 403  # type: ignore[arg-type]
+
+
+async def test_a_personal_chat_that_is_gone_is_opened_anew_for_a_private_reply(
+    teams_settings: Settings, connector: FakeConnector, clock: FrozenClock
+) -> None:
+    channel = "19:ansatte@thread.tacv2"
+    async with Running(teams_settings, clock) as app:
+        await app.send(message(connector.url, "hei", conversation="a:old-chat"))  # stored as the personal chat
+        await connector.wait_for(1)
+        connector.gone.add("a:old-chat")  # then the person removed the app, and added it again later
+        await app.send(message(connector.url, "bekymring", kind="channel", conversation=channel))
+        await connector.wait_for(4)
+    paths = connector.paths[1:]
+    assert len(connector.created) == 1 and channel in paths[0]
+    assert all("a:personal-aad-staff-1" in path for path in paths[1:])
+    assert any("akutt fare" in text_of(a) for a in connector.posted[2:])

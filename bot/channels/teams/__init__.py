@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.inbox import Inbox
 from bot.messages import Inbound, Reply, inbound_from_payload, inbound_to_payload
 from bot.notify import SendFailed, queue
-from storage.references import find_reference, save_reference
+from storage.references import delete_reference, find_reference, save_reference
 
 log = logging.getLogger(__name__)
 
@@ -314,13 +314,14 @@ class TeamsChannel:
         payload = {"reference": translate.reference(body), "kind": translate.kind(body), "reply_to": body.get("id")}
         await self._reply(payload, None, [welcome])
 
-    async def _personal(self, payload: dict[str, Any], inbound: Inbound) -> dict[str, Any]:
+    async def _personal(self, payload: dict[str, Any], inbound: Inbound, *, fresh: bool = False) -> dict[str, Any]:
         """The reference of the sender's personal chat: stored, or created now (Teams has no ephemeral messages)."""
         user = inbound.user_id.removeprefix("teams:")
-        async with self.bot.db.session() as session:
-            stored = await find_reference(session, target=user)
-        if stored is not None:
-            return stored
+        if not fresh:
+            async with self.bot.db.session() as session:
+                stored = await find_reference(session, target=user)
+            if stored is not None:
+                return stored
         reference = payload["reference"]
         sender = {"id": payload.get("sender") or user, "aadObjectId": user}
         personal = await self.connector.open_personal(reference, sender, payload.get("tenant") or "")
@@ -341,20 +342,35 @@ class TeamsChannel:
                     await self._post(reference, Reply.text(t("teams.no_personal_chat")), payload.get("reply_to"), "")
                     return
             target = f"teams:{inbound.user_id.removeprefix('teams:')}" if reply.private and inbound else ""
-            await self._post(where, reply, reply_to, target)
+            if await self._post(where, reply, reply_to, target) or where is reference or inbound is None:
+                continue
+            # The stored personal chat is gone (the app was removed for this person): forget it, open it anew, once.
+            async with self.bot.db.session() as session:
+                await delete_reference(session, conversation_id=where["conversation"]["id"])
+            self._saved.pop(where["conversation"]["id"], None)
+            try:
+                personal = await self._personal(payload, inbound, fresh=True)
+            except SendFailed as exc:
+                log.warning("teams: could not reopen the personal chat (%s)", exc)
+                await self._post(reference, Reply.text(t("teams.no_personal_chat")), payload.get("reply_to"), "")
+                return
+            await self._post(personal, reply, None, target)
 
-    async def _post(self, reference: dict[str, Any], reply: Reply, reply_to: str | None, target: str) -> None:
-        """Post one reply, retrying briefly; what still fails goes to the outbox (private ones to the person)."""
+    async def _post(self, reference: dict[str, Any], reply: Reply, reply_to: str | None, target: str) -> bool:
+        """Post one reply, retrying briefly; what still fails goes to the outbox (private ones to the person).
+
+        False only when the conversation refused it for good (the caller may try another way).
+        """
         activity = render_activity(reply)
         for attempt in range(SEND_ATTEMPTS):
             try:
                 await self.connector.post(reference, activity, reply_to=reply_to)
-                return
+                return True
             except SendFailed as exc:
                 if exc.permanent:
                     # Trying again cannot help (bot removed, address refused); the outbox would only fail again.
                     log.warning("teams: reply not delivered (%s)", exc)
-                    return
+                    return False
                 if attempt == SEND_ATTEMPTS - 1:
                     # Not lost: the outbox keeps trying this conversation with backoff.
                     log.warning("teams: reply failed (%s); queued for retry", exc)
@@ -362,5 +378,6 @@ class TeamsChannel:
                         key = f"reply:{reply_to}:{id(reply)}:{self.bot.context.clock().timestamp()}"
                         where = target or f"teams:{reference['conversation']['id']}"
                         await queue(session, key=key, target=where, reply=reply, now=self.bot.context.clock())
-                    return
+                    return True
                 await asyncio.sleep(min(exc.retry_after or 0.5 * 2**attempt, 5.0))
+        return True
