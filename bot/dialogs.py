@@ -219,10 +219,7 @@ class DialogEngine:
         ]
 
     async def handle(self, inbound: Inbound) -> list[Reply] | None:
-        """Take the user's input for their dialog; None if they have no dialog in progress.
-
-        The dialog's row is locked while the answer is taken: one step has one effect (one record, one reply).
-        """
+        """Take the user's input for their dialog (its row locked: one step, one effect); None if there is none."""
         async with self.db.session() as session:
             state = await store.get_dialog(session, key=inbound.dialog_key, lock=True)
             if state is None:
