@@ -12,16 +12,15 @@ from typing import Protocol
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.catalog import t
 from bot.config import Settings
-from bot.context import Context
-from bot.dialogs import Clock, DialogEngine, Flow, load_flow
-from bot.messages import Inbound, Reply
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.dialogs import Clock, DialogEngine, Flow, load_flow
+from bot.core.messages import Inbound, Reply
+from bot.core.router import Router
 from bot.municipality import Municipality, load_municipality
-from bot.notify import Notifier
-from bot.router import Router
+from bot.runtime.outbox import Notifier
 from handlers import (
-    calendar,
     contacts,
     digest,
     escalation,
@@ -34,6 +33,7 @@ from handlers import (
     routines,
     topics,
 )
+from handlers.planning import calendar
 from storage.db import Database
 from storage.outbox import count_failed
 
@@ -168,7 +168,7 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
     channels: list[Channel] = []
     settings = bot.settings
     if settings.slack_http_enabled or settings.slack_socket_mode_enabled:
-        from bot.channels.slack import SlackChannel
+        from bot.channels.slack.channel import SlackChannel
 
         slack = SlackChannel(bot, settings)
         if settings.slack_http_enabled:
@@ -178,7 +178,7 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
 
     if settings.teams_enabled:
         # Without an app id or explicit emulator mode the route does not exist: no unauthenticated door.
-        from bot.channels.teams import TeamsChannel
+        from bot.channels.teams.channel import TeamsChannel
 
         teams = TeamsChannel(bot, settings)
         teams.mount(app)
@@ -211,7 +211,7 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
     app.router.add_get("/calendar.ics", calendar_feed)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        from bot.scheduler import LeaderLock, build_scheduler, catch_up, stop
+        from bot.runtime.scheduler import LeaderLock, build_scheduler, catch_up, stop
 
         await bot.start()
         for channel in channels:

@@ -16,15 +16,15 @@ from aiohttp import web
 
 from bot.app import Bot, build_bot, build_web_app
 from bot.config import Settings, SettingsError, load_settings
-from bot.dialogs import FlowError
+from bot.core.dialogs import FlowError
 from bot.export import FORMATS, render
-from bot.logs import configure_logging
 from bot.manifests import ManifestError, slack_manifest, teams_package
 from bot.municipality import MunicipalityError
-from handlers.calendar import calendar_ics
+from bot.runtime.logs import configure_logging
 from handlers.exports import COLUMNS, export_records
+from handlers.planning.calendar import calendar_ics
+from handlers.planning.schedule import load_overrides
 from handlers.reminders import planned_reminders, reminder_reply
-from handlers.schedule import load_overrides
 from storage.db import DatabaseConfigError, DatabaseUnavailable
 
 log = logging.getLogger("slt-bot")
@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _chat(settings: Settings, user: str) -> None:
-    from bot.channels.console import chat
+    from bot.channels.console.channel import chat
 
     await chat(build_bot(settings), user=user)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Inbound, Part, Reply, Text
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Inbound, Part, Reply, Text
+from bot.core.parts import contact_card, source_line
 from bot.municipality import Contact, Municipality
-from bot.parts import contact_card, source_line
 
 
 async def list_contacts(inbound: Inbound, ctx: Context) -> list[Reply]:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Facts, Inbound, Part, Reply, Text
-from bot.notify import queue
-from bot.parts import norwegian_date
-from handlers.audit import audited
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Facts, Inbound, Part, Reply, Text
+from bot.core.parts import norwegian_date
+from bot.runtime.outbox import queue
 from handlers.escalation import recommendation_label
 from handlers.meetings import next_of_each
+from handlers.privacy.audit import audited
 from storage import digest as store
 
 PERIOD = dt.timedelta(days=7)

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.catalog import t
-from bot.context import Context
-from bot.dialogs import Flow
-from bot.messages import Choice, Choices, Facts, Form, FormField, Inbound, Part, Reply, Text
-from bot.notify import queue
-from handlers.audit import audited
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.dialogs import Flow
+from bot.core.messages import Choice, Choices, Facts, Form, FormField, Inbound, Part, Reply, Text
+from bot.runtime.outbox import queue
+from handlers.privacy.audit import audited
 from handlers.topics import screen_for
 from storage import escalations as store
 from storage import keys

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import Context
+from bot.core.context import Context
 from handlers import escalation, outcomes, topics
-from handlers.audit import audited
+from handlers.privacy.audit import audited
 from storage import escalations as escalation_store
 from storage import outcomes as outcome_store
 from storage import topics as topic_store

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Facts, Inbound, Part, Reply, Text
-from bot.parts import contact_card
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Facts, Inbound, Part, Reply, Text
+from bot.core.parts import contact_card
 
 
 async def show_help(inbound: Inbound, ctx: Context) -> list[Reply]:

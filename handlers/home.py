@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Choice, Choices, Facts, Inbound, Part, Reply, Text
-from handlers.audit import audited
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Choice, Choices, Facts, Inbound, Part, Reply, Text
 from handlers.escalation import recommendation_label
 from handlers.meetings import next_of_each
+from handlers.privacy.audit import audited
 from storage import escalations as escalation_store
 from storage import topics as topic_store
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Choice, Choices, Form, FormField, Inbound, Reply
-from bot.parts import norwegian_date
-from bot.text import parse_date
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Choice, Choices, Form, FormField, Inbound, Reply
+from bot.core.parts import norwegian_date
+from bot.core.text import parse_date
+from handlers.planning.schedule import Occurrence, coming
 from handlers.reminders import announce_change
-from handlers.schedule import Occurrence, coming
 from storage.meetings import set_override
 
 CANCEL_ACTION = "meeting-cancel"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Facts, Inbound, Link, Part, Reply, Text
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Facts, Inbound, Link, Part, Reply, Text
+from bot.core.parts import norwegian_date, source_line
 from bot.municipality import MeetingSeries, Municipality
-from bot.parts import norwegian_date, source_line
-from handlers.schedule import Occurrence, coming
+from handlers.planning.schedule import Occurrence, coming
 from handlers.topics import agenda_lines
 
 SHOWN_PER_SERIES = 3

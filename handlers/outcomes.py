@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Choice, Form, FormField, Inbound, Part, Reply, Text
-from bot.notify import queue
-from bot.parts import norwegian_date
-from bot.text import parse_date
-from handlers.audit import audited
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Choice, Form, FormField, Inbound, Part, Reply, Text
+from bot.core.parts import norwegian_date
+from bot.core.text import parse_date
+from bot.runtime.outbox import queue
+from handlers.privacy.audit import audited
 from handlers.topics import screen_for
 from storage import outcomes as store
 from storage.models import MeetingOutcome

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.context import Context
-from bot.messages import Inbound, Reply
+from bot.core.context import Context
+from bot.core.messages import Inbound, Reply
+from bot.core.text import best_similarity, words
 from bot.municipality import Contact, MeetingSeries, Routine
-from bot.text import best_similarity, words
 from handlers.contacts import contact_answer
 from handlers.help import not_found
 from handlers.meetings import meeting_plan, next_meeting_answer

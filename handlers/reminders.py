@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Link, Part, Reply, Text
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Link, Part, Reply, Text
+from bot.core.parts import norwegian_date
 from bot.municipality import MeetingSeries, Municipality, ReminderRule
-from bot.notify import queue
-from bot.parts import norwegian_date
+from bot.runtime.outbox import queue
 from handlers.meetings import describe
-from handlers.schedule import Occurrence, Overrides, load_overrides, occurrences
+from handlers.planning.schedule import Occurrence, Overrides, load_overrides, occurrences
 from handlers.topics import agenda_lines
 
 GRACE = dt.timedelta(hours=6)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.context import Context
+from bot.core.context import Context
 from handlers.escalation import OFFER_KEY
 from storage.audit import delete_audit_before
 from storage.escalations import delete_escalations_before

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Facts, Inbound, Part, Reply, Text
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Facts, Inbound, Part, Reply, Text
+from bot.core.parts import contact_card, norwegian_date, routine_link, routine_parts
 from bot.municipality import Municipality, Routine
-from bot.parts import contact_card, norwegian_date, routine_link, routine_parts
 
 KIND_TITLES = {
     "rutine": "routines.kind.rutine",

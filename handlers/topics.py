@@ -13,16 +13,16 @@ import re
 import unicodedata
 from typing import Any
 
-from bot.catalog import t
-from bot.context import Context
-from bot.messages import Choice, Choices, Form, FormField, Inbound, Part, Reply, Text
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.messages import Choice, Choices, Form, FormField, Inbound, Part, Reply, Text
+from bot.core.parts import norwegian_date
+from bot.core.router import command_text
+from bot.core.text import parse_date
 from bot.municipality import MeetingSeries, Municipality
-from bot.parts import norwegian_date
-from bot.router import command_text
-from bot.text import parse_date
-from handlers.anonymiser import Screen, Screening
-from handlers.audit import audited
-from handlers.schedule import coming
+from handlers.planning.schedule import coming
+from handlers.privacy.audit import audited
+from handlers.privacy.screen import Screen, Screening
 from storage import keys
 from storage import topics as store
 from storage.models import Topic

@@ -1,4 +1,4 @@
-"""Regenerate handlers/data/first_names_no.txt: the most common first names in Norway, one per line.
+"""Regenerate handlers/privacy/data/first_names_no.txt: the most common first names in Norway, one per line.
 
 Run by a developer, not at run time: `pip install names-dataset && python scripts/build_first_names.py`.
 names-dataset needs about 2 GB of memory and 20 seconds to load, far too much for a chat-bot process, so the

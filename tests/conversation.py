@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from bot.app import Bot
-from bot.channels.console import ConsoleChannel
+from bot.channels.console.channel import ConsoleChannel
 
 
 class Conversation:

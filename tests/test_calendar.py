@@ -8,7 +8,7 @@ import icalendar
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Bot, build_web_app
-from handlers.calendar import _fold, calendar_ics
+from handlers.planning.calendar import _fold, calendar_ics
 from tests.conversation import Conversation
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.catalog import DATA
+from bot.core.catalog import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
 _LITERAL_KEY = re.compile(r"""\bt\(\s*f?["']([a-z_][a-z0-9_.]*[a-z0-9_])["']""")

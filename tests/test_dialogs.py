@@ -9,8 +9,8 @@ import pytest
 
 from bot.app import Bot, load_flows
 from bot.config import BUNDLED_MUNICIPALITY
-from bot.dialogs import CONTROL_ACTION, DIALOG_ACTION, DialogEngine, Flow, FlowError, flow_problems, load_flow
-from bot.messages import Choices, Inbound
+from bot.core.dialogs import CONTROL_ACTION, DIALOG_ACTION, DialogEngine, Flow, FlowError, flow_problems, load_flow
+from bot.core.messages import Choices, Inbound
 from bot.municipality import load_municipality
 from tests.conftest import FrozenClock
 from tests.conversation import Conversation
@@ -282,7 +282,7 @@ async def test_two_concurrent_clicks_on_the_last_step_make_one_record_and_one_an
 
     from bot.app import build_bot
     from bot.config import BUNDLED_MUNICIPALITY, Settings
-    from bot.messages import Choices
+    from bot.core.messages import Choices
     from storage.escalations import all_escalations
 
     bot = build_bot(Settings(database_url=postgres_url, municipality_path=BUNDLED_MUNICIPALITY))

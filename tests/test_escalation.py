@@ -110,7 +110,7 @@ async def test_the_coordinator_sees_the_summary_when_starting_a_chat(staff: Conv
     await _walk(staff, BRANCHES["group, needs action"][0])
     staff.channel.stdin = io.StringIO("\n")
     await staff.say("1")
-    from bot.channels.console import ConsoleChannel
+    from bot.channels.console.channel import ConsoleChannel
 
     out = io.StringIO()
     await ConsoleChannel(bot, user="koordinator", stdin=io.StringIO(""), stdout=out).run()
@@ -127,7 +127,7 @@ async def test_notifying_twice_sends_once(staff: Conversation, bot: Bot) -> None
     staff.channel.stdin = io.StringIO("\n\n")
     await staff.say("1")
     reference = (await export_records(bot.context, "escalations", actor="t"))[1][0]["id"]
-    from bot.messages import Inbound
+    from bot.core.messages import Inbound
     from handlers.escalation import OFFER_KEY, _offer_token
     from storage.keys import period_secret
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.app import Bot
-from bot.messages import Reply
-from bot.notify import MAX_ATTEMPTS, OutboxWorker, SendFailed, queue
+from bot.core.messages import Reply
+from bot.runtime.outbox import MAX_ATTEMPTS, OutboxWorker, SendFailed, queue
 from storage.models import OutboxMessage
 from tests.conftest import FrozenClock
 
@@ -96,7 +96,7 @@ async def test_targets_without_a_notifier_wait(bot: Bot) -> None:
 
 
 async def test_scheduler_has_its_jobs(bot: Bot) -> None:
-    from bot.scheduler import LeaderLock, build_scheduler
+    from bot.runtime.scheduler import LeaderLock, build_scheduler
 
     scheduler = build_scheduler(bot, notifiers={}, leader=LeaderLock(bot.db))
     assert {job.id for job in scheduler.get_jobs()} == {

@@ -84,7 +84,7 @@ async def test_bad_dates_and_personal_data_save_nothing(coordinator: Conversatio
 async def test_staff_cannot_record_or_read_referat(staff: Conversation, bot: Bot) -> None:
     assert "bare for SLT-koordinatorene" in await staff.say("referat")
     assert "bare for SLT-koordinatorene" in await staff.say("referater")
-    from bot.messages import Inbound
+    from bot.core.messages import Inbound
 
     forged = Inbound(
         "console", "console:ansatt", "console:ansatt", action="outcome-submit", values={"meeting_type": "x"}

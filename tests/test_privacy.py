@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import Bot
+from bot.core.messages import Inbound
 from bot.export import render
-from bot.logs import configure_logging, redact
-from bot.messages import Inbound
+from bot.runtime.logs import configure_logging, redact
 from handlers.exports import export_records
 
 # Fictional people and ids that would give a submitter away if they leaked anywhere.
@@ -124,7 +124,7 @@ async def _every_feature(bot: Bot) -> None:
     """A member of staff (and a coordinator) walk every feature once, with personal data where people put it."""
     from dataclasses import replace
 
-    from bot.messages import Choices
+    from bot.core.messages import Choices
 
     staff = Inbound("slack", STAFF, "slack:dm:U0HEMMELIG7")
     coordinator = Inbound("slack", "slack:U0EKSKOORD", "slack:dm:U0EKSKOORD")

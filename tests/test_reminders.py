@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from bot.app import Bot, build_bot
 from bot.config import Settings
-from bot.messages import Reply
-from bot.notify import OutboxWorker
-from bot.scheduler import LeaderLock
+from bot.core.messages import Reply
+from bot.runtime.outbox import OutboxWorker
+from bot.runtime.scheduler import LeaderLock
 from handlers.reminders import queue_due_reminders
 from storage.outbox import pending_for
 from tests.conftest import FrozenClock
@@ -159,7 +159,7 @@ async def test_two_schedulers_on_one_postgres_database_send_once(postgres_url: s
 
 
 async def test_staff_cannot_forge_a_move(bot: Bot) -> None:
-    from bot.messages import Inbound
+    from bot.core.messages import Inbound
 
     forged = Inbound(
         "slack",

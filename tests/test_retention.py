@@ -29,8 +29,8 @@ async def test_undelivered_messages_stale_inbox_items_and_unused_personal_chats_
 ) -> None:
     from sqlalchemy import text
 
-    from bot.messages import Reply
-    from bot.notify import queue
+    from bot.core.messages import Reply
+    from bot.runtime.outbox import queue
     from storage.db import Database
     from storage.references import save_reference
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 from bot.app import Bot
-from bot.context import Context
-from bot.messages import Choice, Choices, Form, FormField, Inbound, Reply, Text
+from bot.core.context import Context
+from bot.core.messages import Choice, Choices, Form, FormField, Inbound, Reply, Text
 from tests.conversation import Conversation
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from bot.config import BUNDLED_MUNICIPALITY
 from bot.municipality import MeetingSeries, Municipality, load_municipality
+from handlers.planning.schedule import occurrences, upcoming
 from handlers.reminders import planned_reminders
-from handlers.schedule import occurrences, upcoming
 
 OSLO = ZoneInfo("Europe/Oslo")
 MUNICIPALITY = load_municipality(BUNDLED_MUNICIPALITY)

@@ -28,8 +28,8 @@ async def test_healthz_reports_a_database_that_is_down(bot: Bot, monkeypatch) ->
 async def test_the_server_sweeps_abandoned_dialogs(bot: Bot, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
-    import bot.scheduler as scheduler_module
-    from bot.messages import Inbound
+    import bot.runtime.scheduler as scheduler_module
+    from bot.core.messages import Inbound
 
     monkeypatch.setattr(scheduler_module, "DIALOG_SWEEP_SECONDS", 0.05)
     user = Inbound("console", "console:a", "console:a", text="bekymring")

@@ -355,7 +355,7 @@ async def test_reminders_are_posted_through_the_slack_notifier(
 ) -> None:
     import datetime as dt
 
-    from bot.notify import OutboxWorker
+    from bot.runtime.outbox import OutboxWorker
     from handlers.reminders import queue_due_reminders
 
     clock.now = dt.datetime(2026, 11, 26, 12, 0, tzinfo=clock.now.tzinfo)

@@ -14,7 +14,7 @@ import pytest
 from bot.app import Bot
 from bot.channels.teams.render import CARD_CONTENT_TYPE, activity
 from bot.config import BUNDLED_MUNICIPALITY, Settings
-from bot.messages import Inbound, Reply
+from bot.core.messages import Inbound, Reply
 from tests.conftest import FrozenClock
 from tests.running import RunningApp
 from tests.teams_fake import FakeConnector, installed, message
@@ -168,7 +168,7 @@ async def test_a_proactive_post_after_a_restart(
         await app.send(message(connector.url, "hei", user="aad-koord", conversation="a:personal-koord"))
         await connector.wait_for(1)
     async with Running(teams_settings, clock) as restarted:  # a new process: only the database remembers
-        from bot.channels.teams import TeamsConnector, TeamsNotifier
+        from bot.channels.teams.channel import TeamsConnector, TeamsNotifier
 
         outbound = TeamsConnector(teams_settings)
         await outbound.start()
@@ -271,8 +271,8 @@ async def test_an_activity_naming_an_internal_service_url_is_refused_and_nothing
             assert await app.send(forged) == 400
             assert await app.send(message("http://10.1.2.3:18777/internal/", "kontakter")) == 400
             # Proactive posts check too: a reference that somehow names another host is never posted to.
-            from bot.channels.teams import TeamsConnector
-            from bot.notify import SendFailed
+            from bot.channels.teams.channel import TeamsConnector
+            from bot.runtime.outbox import SendFailed
 
             outbound = TeamsConnector(teams_settings)
             await outbound.start()
@@ -353,7 +353,7 @@ async def test_an_activity_a_crash_left_unanswered_is_answered_on_start(
     teams_settings: Settings, connector: FakeConnector, clock: FrozenClock
 ) -> None:
     from bot.app import build_bot
-    from bot.channels.teams import TeamsChannel
+    from bot.channels.teams.channel import TeamsChannel
 
     bot = build_bot(teams_settings, clock=clock)
     await bot.start()
@@ -414,7 +414,7 @@ async def test_emulator_mode_refuses_anyone_but_this_machine(teams_settings: Set
     from types import SimpleNamespace
 
     from bot.app import build_bot
-    from bot.channels.teams import TeamsChannel
+    from bot.channels.teams.channel import TeamsChannel
 
     channel = TeamsChannel(build_bot(teams_settings), teams_settings)
     remote = SimpleNamespace(remote="192.0.2.10", headers={"Content-Type": "application/json"})

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from bot.app import Bot
-from bot.messages import Inbound
+from bot.core.messages import Inbound
 from tests.conftest import FrozenClock
 from tests.conversation import Conversation
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.messages import Choices, Facts, Form, Link, Reply, Text
+from bot.core.messages import Choices, Facts, Form, Link, Reply, Text
 
 _BOLD = re.compile(r"\*(\S(?:[^*\n]*\S)?)\*")
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.channels.slack.render import PICK_SUFFIX, SEPARATOR, STATE_VALUE
-from bot.messages import Inbound
+from bot.core.messages import Inbound
 
 CHANNEL = "slack"
 # The text each slash command stands for: /slt-tema Skjermbruk -> "tema Skjermbruk".

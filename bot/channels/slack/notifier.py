@@ -6,8 +6,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack.render import message
-from bot.messages import Reply
-from bot.notify import SendFailed
+from bot.core.messages import Reply
+from bot.runtime.outbox import SendFailed
 
 # Errors that will not go away by trying again: the message is given up (and logged) at once.
 PERMANENT = {

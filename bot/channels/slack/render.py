@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.messages import Choices, Facts, Form, FormField, Link, Part, Reply, Text
+from bot.core.messages import Choices, Facts, Form, FormField, Link, Part, Reply, Text
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100

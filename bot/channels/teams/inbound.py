@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.messages import Inbound
+from bot.core.messages import Inbound
 
 CHANNEL = "teams"
 _MENTION = re.compile(r"<at>.*?</at>\s*", re.IGNORECASE | re.DOTALL)

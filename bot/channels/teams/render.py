@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from bot.messages import Choices, Facts, Form, FormField, Link, Part, Reply, Text
+from bot.core.messages import Choices, Facts, Form, FormField, Link, Part, Reply, Text
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"

@@ -16,8 +16,8 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.dialogs import Clock
-from bot.messages import Reply, reply_from_payload, reply_to_payload
+from bot.core.dialogs import Clock
+from bot.core.messages import Reply, reply_from_payload, reply_to_payload
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage

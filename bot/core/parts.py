@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.catalog import t
-from bot.messages import Facts, Link, Part, Text
+from bot.core.catalog import t
+from bot.core.messages import Facts, Link, Part, Text
 from bot.municipality import Contact, Routine
 
 MONTHS = (

@@ -8,11 +8,11 @@ import sys
 from typing import TextIO
 
 from bot.app import Bot
-from bot.catalog import t
 from bot.channels.console.render import NumberedChoice, plain, render
-from bot.messages import Choice, Form, Inbound, Reply
-from bot.notify import take_pending
-from bot.text import fold
+from bot.core.catalog import t
+from bot.core.messages import Choice, Form, Inbound, Reply
+from bot.core.text import fold
+from bot.runtime.outbox import take_pending
 
 CHANNEL = "console"
 _NUMBERS = re.compile(r"^\s*\d+(?:\s*[,;\s]\s*\d+)*\s*$")

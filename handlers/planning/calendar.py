@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.context import Context
+from bot.core.context import Context
 from bot.municipality import Municipality
-from handlers.schedule import Occurrence, load_overrides, occurrences
+from handlers.planning.schedule import Occurrence, load_overrides, occurrences
 from storage.meetings import override_revisions
 
 PRODID = "-//SLT-assistenten//Møteplan//NO"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.dialogs import Clock, DialogEngine
+from bot.core.dialogs import Clock, DialogEngine
 from bot.municipality import Municipality
 from storage.db import Database
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from bot.text import clean_input
+from bot.core.text import clean_input
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import phonenumbers
 from stdnum.no import fodselsnummer, kontonr
 
-from bot.text import fold
+from bot.core.text import fold
 
 # Kinds as the user sees them, in the order they are listed, with the marker that replaces each in the text.
 KINDS = {

@@ -31,9 +31,9 @@ from bot.channels.slack import render
 from bot.channels.slack.inbound import Where
 from bot.channels.slack.notifier import SlackNotifier, failure
 from bot.config import Settings
-from bot.inbox import Inbox
-from bot.messages import Form, Inbound, Reply, inbound_from_payload, inbound_to_payload
-from bot.notify import queue
+from bot.core.messages import Form, Inbound, Reply, inbound_from_payload, inbound_to_payload
+from bot.runtime.inbox import Inbox
+from bot.runtime.outbox import queue
 
 log = logging.getLogger(__name__)
 

@@ -22,14 +22,14 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import Bot
-from bot.catalog import t
 from bot.channels.teams import inbound as translate
 from bot.channels.teams.render import activity as render_activity
 from bot.channels.teams.service_url import allowed
 from bot.config import Settings
-from bot.inbox import Inbox
-from bot.messages import Inbound, Reply, inbound_from_payload, inbound_to_payload
-from bot.notify import SendFailed, queue
+from bot.core.catalog import t
+from bot.core.messages import Inbound, Reply, inbound_from_payload, inbound_to_payload
+from bot.runtime.inbox import Inbox
+from bot.runtime.outbox import SendFailed, queue
 from storage.references import delete_reference, find_reference, save_reference
 
 log = logging.getLogger(__name__)

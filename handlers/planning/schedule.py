@@ -15,7 +15,7 @@ from typing import Literal
 
 import holidays
 
-from bot.context import Context
+from bot.core.context import Context
 from bot.municipality import MeetingSeries, Municipality
 from storage.meetings import list_overrides
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import Bot
-from bot.notify import Notifier, OutboxWorker
+from bot.runtime.outbox import Notifier, OutboxWorker
 from handlers import outcomes
 from handlers.digest import catch_up_weekly_digest, queue_weekly_digest
 from handlers.reminders import queue_due_reminders

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.context import Context
+from bot.core.context import Context
 from storage.audit import record_access
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from bot.catalog import t
-from bot.context import Context
-from bot.dialogs import CONTROL_ACTION, DIALOG_ACTION
-from bot.messages import Inbound, Reply
-from bot.text import fold, similarity
+from bot.core.catalog import t
+from bot.core.context import Context
+from bot.core.dialogs import CONTROL_ACTION, DIALOG_ACTION
+from bot.core.messages import Inbound, Reply
+from bot.core.text import fold, similarity
 
 Handler = Callable[[Inbound, Context], Awaitable[list[Reply]]]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 DEFAULT_LANGUAGE = "nb"
 
 

@@ -12,11 +12,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.catalog import t
-from bot.messages import Choice, Choices, Inbound, Part, Reply, Text
+from bot.core.catalog import t
+from bot.core.messages import Choice, Choices, Inbound, Part, Reply, Text
+from bot.core.parts import contact_card, routine_link
+from bot.core.text import fold
 from bot.municipality import Municipality
-from bot.parts import contact_card, routine_link
-from bot.text import fold
 from storage import dialogs as store
 from storage.db import Database
 from storage.models import DialogState

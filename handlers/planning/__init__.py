@@ -1,0 +1,1 @@
+"""Meeting planning: the schedule rules (holidays, overrides) and the iCalendar feed."""
