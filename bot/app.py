@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -13,13 +13,17 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
-from bot.core.catalog import t
+from bot.core.bot import Bot
+from bot.core.clock import Clock, utc_now
 from bot.core.context import Context
-from bot.core.dialogs import Clock, DialogEngine, Flow, load_flow
+from bot.core.dialogs import DialogEngine
+from bot.core.flows import Flow, load_flow
 from bot.core.messages import Inbound, Reply
 from bot.core.router import Router
 from bot.municipality import Municipality, load_municipality
-from bot.runtime.outbox import Notifier
+from bot.runtime.leader import LeaderLock
+from bot.runtime.outbox import Notifier, OutboxWorker
+from bot.runtime.scheduler import Job, build_scheduler, catch_up, stop
 from handlers import (
     contacts,
     digest,
@@ -30,6 +34,8 @@ from handlers import (
     meetings,
     outcomes,
     questions,
+    reminders,
+    retention,
     routines,
     topics,
 )
@@ -44,11 +50,11 @@ DIALOG_TIMEOUT = dt.timedelta(hours=24)
 # The subscribable calendar shows the last month and the next year.
 CALENDAR_PAST = dt.timedelta(days=31)
 CALENDAR_FUTURE = dt.timedelta(days=366)
-
-
-def utc_now() -> dt.datetime:
-    """The real clock (tests pass a frozen one instead)."""
-    return dt.datetime.now(dt.UTC)
+OUTBOX_SECONDS = 10
+REMINDER_SECONDS = 60
+DIALOG_SWEEP_SECONDS = 3600
+FOLLOW_UP_AT = dt.time(7, 30)
+RETENTION_AT = dt.time(3, 0)
 
 
 def build_router() -> Router:
@@ -109,45 +115,6 @@ def load_flows(municipality: Municipality, base: Path) -> dict[str, Flow]:
     return flows
 
 
-@dataclass
-class Bot:
-    """The platform-neutral bot: one per process, shared by every channel."""
-
-    settings: Settings
-    municipality: Municipality
-    db: Database
-    router: Router
-    context: Context
-
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Route one Inbound to its handler; a failure becomes a friendly reply, never a crash or silence."""
-        try:
-            return await self.router.dispatch(inbound, self.context)
-        except (SQLAlchemyError, OSError) as exc:
-            # Only the exception type is logged: the message may quote what the user wrote.
-            log.error("database error while handling a %s message: %s", inbound.channel, type(exc).__name__)
-            return [Reply.text(t("error.database"), ephemeral=True)]
-        except Exception as exc:
-            log.error(
-                "handler failed on a %s message: %s",
-                inbound.channel,
-                type(exc).__name__,
-                exc_info=self.settings.log_level == "DEBUG",
-            )
-            return [Reply.text(t("error.unexpected"), ephemeral=True)]
-
-    async def start(self) -> None:
-        """Bring the database to the newest schema and drop abandoned dialogs."""
-        await self.db.upgrade()
-        expired = await self.context.dialogs.expire()
-        if expired:
-            log.info("expired %d abandoned dialogs", expired)
-
-    async def close(self) -> None:
-        """Release the database connections."""
-        await self.db.close()
-
-
 def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     """Build the bot from settings; raises MunicipalityError or FlowError with one clear line if misconfigured."""
     municipality = load_municipality(settings.municipality_path)
@@ -159,6 +126,42 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     )
     context = Context(db=db, municipality=municipality, clock=clock, dialogs=dialogs)
     return Bot(settings=settings, municipality=municipality, db=db, router=build_router(), context=context)
+
+
+def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier]) -> list[Job]:
+    """Every recurring job, wired in one place (the scheduler itself knows none of them)."""
+    ctx = bot.context
+    worker = OutboxWorker(db=bot.db, clock=ctx.clock, notifiers=dict(notifiers))
+    digest_at = bot.municipality.digest
+    return [
+        Job("outbox", worker.deliver_due, seconds=OUTBOX_SECONDS),
+        Job(
+            "reminders",
+            lambda: reminders.queue_due_reminders(ctx),
+            seconds=REMINDER_SECONDS,
+            catch_up=lambda: reminders.queue_due_reminders(ctx),
+        ),
+        Job("expire-dialogs", ctx.dialogs.expire, seconds=DIALOG_SWEEP_SECONDS),
+        Job(
+            "follow-ups",
+            lambda: outcomes.remind_follow_ups(ctx),
+            at=FOLLOW_UP_AT,
+            catch_up=lambda: outcomes.remind_follow_ups(ctx),
+        ),
+        Job(
+            "retention",
+            lambda: retention.apply_retention(ctx),
+            at=RETENTION_AT,
+            catch_up=lambda: retention.apply_retention(ctx),
+        ),
+        Job(
+            "digest",
+            lambda: digest.queue_weekly_digest(ctx),
+            at=digest_at.at,
+            weekday=digest_at.weekday,
+            catch_up=lambda: digest.catch_up_weekly_digest(ctx),
+        ),
+    ]
 
 
 def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> web.Application:
@@ -211,16 +214,15 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
     app.router.add_get("/calendar.ics", calendar_feed)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        from bot.runtime.scheduler import LeaderLock, build_scheduler, catch_up, stop
-
         await bot.start()
         for channel in channels:
             await channel.start()
         leader = LeaderLock(bot.db)
         await leader.refresh()
-        scheduler = build_scheduler(bot, notifiers=senders, leader=leader)
+        jobs = scheduled_jobs(bot, senders)
+        scheduler = build_scheduler(jobs, tz=bot.municipality.tz, leader=leader)
         scheduler.start()
-        await catch_up(bot, leader)
+        await catch_up(jobs, leader)
         yield
         await stop(scheduler)
         for channel in channels:

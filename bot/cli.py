@@ -14,9 +14,10 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from bot.app import Bot, build_bot, build_web_app
+from bot.app import build_bot, build_web_app
 from bot.config import Settings, SettingsError, load_settings
-from bot.core.dialogs import FlowError
+from bot.core.bot import Bot
+from bot.core.flows import FlowError
 from bot.export import FORMATS, render
 from bot.manifests import ManifestError, slack_manifest, teams_package
 from bot.municipality import MunicipalityError

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+
+from bot.core.catalog import t
+from bot.core.validation import StrictModel, describe_error
 
 WEEKDAYS = {
     "mandag": 0,
@@ -64,7 +58,7 @@ def _weekday(value: Any) -> Any:
     if isinstance(value, str):
         key = value.strip().lower()
         if key not in WEEKDAYS:
-            raise ValueError(f"ukjent ukedag «{value}» (bruk f.eks. fredag)")
+            raise ValueError(t("municipality.unknown_weekday", value=value))
         return WEEKDAYS[key]
     return value
 
@@ -74,7 +68,7 @@ def _week(value: Any) -> Any:
     if isinstance(value, str):
         key = value.strip().lower()
         if key not in WEEK_OF_MONTH:
-            raise ValueError(f"ukjent uke «{value}» (bruk first, second, third, fourth eller last)")
+            raise ValueError(t("municipality.unknown_week", value=value))
         return WEEK_OF_MONTH[key]
     return value
 
@@ -84,18 +78,14 @@ def _platform_ids(values: Any) -> Any:
     for value in values if isinstance(values, list | tuple) else ():
         platform, _, ident = str(value).partition(":")
         if platform not in {"slack", "teams", "console"} or not ident:
-            raise ValueError(f"«{value}» må ha formen slack:ID, teams:ID eller console:ID")
+            raise ValueError(t("municipality.bad_platform_id", value=value))
     return values
 
 
 PlatformIds = Annotated[tuple[str, ...], BeforeValidator(_platform_ids)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Contact(_Model):
+class Contact(StrictModel):
     """A person or service staff can contact, with when to contact them."""
 
     id: str
@@ -108,7 +98,7 @@ class Contact(_Model):
     source: str
 
 
-class Routine(_Model):
+class Routine(StrictModel):
     """A routine, plan or form: what it is for, where it is, and when it was last reviewed."""
 
     id: str
@@ -124,11 +114,11 @@ class Routine(_Model):
     @classmethod
     def _url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
-            raise ValueError("må være en nettadresse som begynner med https://")
+            raise ValueError(t("municipality.not_https"))
         return value
 
 
-class Schedule(_Model):
+class Schedule(StrictModel):
     """When a series happens: a weekday in a given week of the month, or a list of explicit dates."""
 
     weekday: Annotated[int | None, BeforeValidator(_weekday), Field(ge=0, le=6)] = None
@@ -140,19 +130,19 @@ class Schedule(_Model):
     @classmethod
     def _week_range(cls, value: int | None) -> int | None:
         if value is not None and value not in (1, 2, 3, 4, -1):
-            raise ValueError("må være 1-4 eller last")
+            raise ValueError(t("municipality.bad_week"))
         return value
 
     @model_validator(mode="after")
     def _one_rule(self) -> Schedule:
         if self.dates and (self.weekday is not None or self.week is not None):
-            raise ValueError("bruk enten dates eller weekday/week, ikke begge")
+            raise ValueError(t("municipality.dates_and_weekday"))
         if not self.dates and (self.weekday is None or self.week is None):
-            raise ValueError("trenger både weekday og week (f.eks. weekday: fredag, week: last) eller dates")
+            raise ValueError(t("municipality.no_rule"))
         return self
 
 
-class Period(_Model):
+class Period(StrictModel):
     """A named date range, e.g. a school holiday (both ends included)."""
 
     name: str
@@ -162,11 +152,11 @@ class Period(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.end < self.start:
-            raise ValueError("end er før start")
+            raise ValueError(t("municipality.end_before_start"))
         return self
 
 
-class ReminderRule(_Model):
+class ReminderRule(StrictModel):
     """When to remind before a meeting, and what kind of reminder it is."""
 
     days_before: int = Field(ge=0, le=60)
@@ -174,7 +164,7 @@ class ReminderRule(_Model):
     kind: Literal["topics", "agenda", "link"]
 
 
-class MeetingSeries(_Model):
+class MeetingSeries(StrictModel):
     """A recurring meeting (breakfast meeting, koordineringsgruppe, ...) and its holiday rules."""
 
     id: str
@@ -198,11 +188,11 @@ class MeetingSeries(_Model):
     @model_validator(mode="after")
     def _times(self) -> MeetingSeries:
         if self.end <= self.start:
-            raise ValueError("end må være etter start")
+            raise ValueError(t("municipality.end_not_after_start"))
         return self
 
 
-class Retention(_Model):
+class Retention(StrictModel):
     """How many days each kind of record is kept before the bot deletes it."""
 
     topics_days: int = Field(default=730, ge=1)
@@ -212,7 +202,7 @@ class Retention(_Model):
     sent_messages_days: int = Field(default=30, ge=1)
 
 
-class Digest(_Model):
+class Digest(StrictModel):
     """When coordinators get their digest."""
 
     enabled: bool = True
@@ -220,12 +210,12 @@ class Digest(_Model):
     at: dt.time = dt.time(8, 0)
 
 
-class Municipality(_Model):
+class Municipality(StrictModel):
     """The whole municipality file."""
 
     name: str
     timezone: str = "Europe/Oslo"
-    target_group: str = "barn og unge 10-24 år"
+    target_group: str = Field(default_factory=lambda: t("municipality.default_target_group"))
     places: tuple[str, ...] = ()
     contacts: tuple[Contact, ...]
     routines: tuple[Routine, ...]
@@ -243,7 +233,7 @@ class Municipality(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"ukjent tidssone «{value}» (bruk f.eks. Europe/Oslo)") from None
+            raise ValueError(t("municipality.unknown_timezone", value=value)) from None
         return value
 
     @model_validator(mode="after")
@@ -260,18 +250,18 @@ class Municipality(_Model):
             seen: set[str] = set()
             for index, ident in enumerate(ids):
                 if ident in seen:
-                    raise ValueError(f"{label}[{index}].id: «{ident}» er brukt mer enn én gang")
+                    raise ValueError(t("municipality.duplicate_id", field=f"{label}[{index}].id", id=ident))
                 seen.add(ident)
         for index, contact in enumerate(self.contacts):
             if contact.source not in routine_ids:
-                raise ValueError(f"contacts[{index}].source: ingen rutine med id «{contact.source}»")
+                raise ValueError(t("municipality.no_routine", field=f"contacts[{index}].source", id=contact.source))
         for index, routine in enumerate(self.routines):
             for ref in routine.contacts:
                 if ref not in contact_ids:
-                    raise ValueError(f"routines[{index}].contacts: ingen kontakt med id «{ref}»")
+                    raise ValueError(t("municipality.no_contact", field=f"routines[{index}].contacts", id=ref))
         for index, meeting in enumerate(self.meetings):
             if meeting.source not in routine_ids:
-                raise ValueError(f"meetings[{index}].source: ingen rutine med id «{meeting.source}»")
+                raise ValueError(t("municipality.no_routine", field=f"meetings[{index}].source", id=meeting.source))
         return self
 
     @property
@@ -292,72 +282,22 @@ class Municipality(_Model):
         return user_id in self.coordinators
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    """Render a pydantic error location as `contacts[1].phone`."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif not part.startswith(("function-", "int", "str", "none")):
-            text += f".{part}" if text else part
-    return text or "(toppnivå)"
-
-
-_MESSAGES = {
-    "missing": "mangler (påkrevd felt)",
-    "extra_forbidden": "ukjent felt (skrivefeil?)",
-    "date_from_datetime_parsing": "må være en dato på formen ÅÅÅÅ-MM-DD",
-    "date_parsing": "må være en dato på formen ÅÅÅÅ-MM-DD",
-    "date_type": "må være en dato på formen ÅÅÅÅ-MM-DD",
-    "time_parsing": "må være et klokkeslett på formen TT:MM",
-    "time_type": "må være et klokkeslett på formen TT:MM",
-    "string_type": "må være tekst",
-    "int_type": "må være et heltall",
-    "int_parsing": "må være et heltall",
-    "tuple_type": "må være en liste",
-    "dict_type": "må være en tabell (nøkkel: verdi)",
-    "model_type": "må være en tabell (nøkkel: verdi)",
-    "literal_error": "ugyldig verdi",
-    "less_than_equal": "er for stor",
-    "greater_than_equal": "er for liten",
-}
-
-
-_FIELD_IN_MESSAGE = re.compile(r"^(?P<field>[a-z_]+\[\d+\]\.[a-z_]+): (?P<message>.*)$")
-
-
-def _describe(error: ValidationError, path: Path) -> str:
-    """One line naming the first bad field and what is wrong with it."""
-    first = error.errors()[0]
-    message = _MESSAGES.get(first["type"], "")
-    if first["type"] == "literal_error":
-        message = f"ugyldig verdi; lovlige verdier: {first.get('ctx', {}).get('expected', '')}"
-    if not message:
-        message = str(first["msg"]).removeprefix("Value error, ")
-    where = _location(tuple(first["loc"]))
-    # Cross-reference checks run on the whole model, so they put the field's path in the message.
-    located = _FIELD_IN_MESSAGE.match(message)
-    if located:
-        where = f"{where}.{located['field']}" if first["loc"] else located["field"]
-        message = located["message"]
-    return f"feil i kommunefilen {path}: {where}: {message}"
-
-
 def load_municipality(path: Path) -> Municipality:
     """Read and validate a municipality file; raise MunicipalityError with one clear line if it is bad."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise MunicipalityError(f"fant ikke kommunefilen {path} (sjekk SLT_CONFIG)") from None
+        raise MunicipalityError(t("municipality.not_found", path=path)) from None
     except OSError as exc:
-        raise MunicipalityError(f"kan ikke lese kommunefilen {path}: {exc.strerror}") from None
+        raise MunicipalityError(t("municipality.unreadable", path=path, error=exc.strerror)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (linje {mark.line + 1})" if mark is not None else ""
-        raise MunicipalityError(f"kommunefilen {path} er ikke gyldig YAML{where}") from None
+        if mark is not None:
+            raise MunicipalityError(t("municipality.bad_yaml_at", path=path, line=mark.line + 1)) from None
+        raise MunicipalityError(t("municipality.bad_yaml", path=path)) from None
     if not isinstance(raw, dict):
-        raise MunicipalityError(f"feil i kommunefilen {path}: filen må være en YAML-tabell med name, contacts, ...")
+        raise MunicipalityError(t("municipality.not_a_table", path=path))
     try:
         return Municipality.model_validate(raw)
     except ValidationError as exc:
-        raise MunicipalityError(_describe(exc, path)) from None
+        raise MunicipalityError(t("municipality.invalid", path=path, problem=describe_error(exc))) from None

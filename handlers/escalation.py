@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.catalog import t
 from bot.core.context import Context
-from bot.core.dialogs import Flow
+from bot.core.flows import Flow
 from bot.core.messages import Choice, Choices, Facts, Form, FormField, Inbound, Part, Reply, Text
 from bot.runtime.outbox import queue
 from handlers.privacy.audit import audited

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from bot.app import Bot
 from bot.channels.console.channel import ConsoleChannel
+from bot.core.bot import Bot
 
 
 class Conversation:

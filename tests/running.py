@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Bot, build_bot, build_web_app
+from bot.app import build_bot, build_web_app
 from bot.config import Settings
+from bot.core.bot import Bot
 from tests.conftest import FrozenClock
 
 

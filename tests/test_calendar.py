@@ -7,7 +7,8 @@ import datetime as dt
 import icalendar
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Bot, build_web_app
+from bot.app import build_web_app
+from bot.core.bot import Bot
 from handlers.planning.calendar import _fold, calendar_ics
 from tests.conversation import Conversation
 

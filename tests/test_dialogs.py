@@ -9,7 +9,8 @@ import pytest
 
 from bot.app import Bot, load_flows
 from bot.config import BUNDLED_MUNICIPALITY
-from bot.core.dialogs import CONTROL_ACTION, DIALOG_ACTION, DialogEngine, Flow, FlowError, flow_problems, load_flow
+from bot.core.dialogs import CONTROL_ACTION, DIALOG_ACTION, DialogEngine
+from bot.core.flows import Flow, FlowError, flow_problems, load_flow
 from bot.core.messages import Choices, Inbound
 from bot.municipality import load_municipality
 from tests.conftest import FrozenClock

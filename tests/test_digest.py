@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.app import Bot
+from bot.core.bot import Bot
 from handlers.digest import queue_weekly_digest
 from storage.audit import audit_entries
 from storage.outbox import pending_for

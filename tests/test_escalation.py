@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.app import Bot
+from bot.core.bot import Bot
 from handlers.exports import export_records
 from storage.audit import audit_entries
 from storage.escalations import all_escalations

@@ -7,7 +7,7 @@ import io
 
 import openpyxl
 
-from bot.app import Bot
+from bot.core.bot import Bot
 from bot.export import render
 from handlers.exports import export_records
 from tests.conversation import Conversation

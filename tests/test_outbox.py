@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.app import Bot
+from bot.core.bot import Bot
 from bot.core.messages import Reply
 from bot.runtime.outbox import MAX_ATTEMPTS, OutboxWorker, SendFailed, queue
 from storage.models import OutboxMessage
@@ -96,9 +96,11 @@ async def test_targets_without_a_notifier_wait(bot: Bot) -> None:
 
 
 async def test_scheduler_has_its_jobs(bot: Bot) -> None:
-    from bot.runtime.scheduler import LeaderLock, build_scheduler
+    from bot.app import scheduled_jobs
+    from bot.runtime.leader import LeaderLock
+    from bot.runtime.scheduler import build_scheduler
 
-    scheduler = build_scheduler(bot, notifiers={}, leader=LeaderLock(bot.db))
+    scheduler = build_scheduler(scheduled_jobs(bot, {}), tz=bot.municipality.tz, leader=LeaderLock(bot.db))
     assert {job.id for job in scheduler.get_jobs()} == {
         "outbox",
         "reminders",

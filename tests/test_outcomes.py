@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.app import Bot
+from bot.core.bot import Bot
 from handlers.exports import export_records
 from handlers.outcomes import remind_follow_ups
 from storage.audit import audit_entries

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Bot
+from bot.core.bot import Bot
 from bot.core.messages import Inbound
 from bot.export import render
 from bot.runtime.logs import configure_logging, redact

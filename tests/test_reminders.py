@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.app import Bot, build_bot
 from bot.config import Settings
 from bot.core.messages import Reply
+from bot.runtime.leader import LeaderLock
 from bot.runtime.outbox import OutboxWorker
-from bot.runtime.scheduler import LeaderLock
 from handlers.reminders import queue_due_reminders
 from storage.outbox import pending_for
 from tests.conftest import FrozenClock

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.app import Bot
+from bot.core.bot import Bot
 from handlers.exports import export_records
 from handlers.retention import apply_retention
 from tests.conftest import FrozenClock

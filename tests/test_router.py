@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.app import Bot
+from bot.core.bot import Bot
 from bot.core.context import Context
 from bot.core.messages import Choice, Choices, Form, FormField, Inbound, Reply, Text
 from tests.conversation import Conversation

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Bot, build_web_app
+from bot.app import build_web_app
+from bot.core.bot import Bot
 
 
 async def test_healthz_ok(bot: Bot) -> None:
@@ -28,10 +29,10 @@ async def test_healthz_reports_a_database_that_is_down(bot: Bot, monkeypatch) ->
 async def test_the_server_sweeps_abandoned_dialogs(bot: Bot, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
-    import bot.runtime.scheduler as scheduler_module
+    import bot.app as app_module
     from bot.core.messages import Inbound
 
-    monkeypatch.setattr(scheduler_module, "DIALOG_SWEEP_SECONDS", 0.05)
+    monkeypatch.setattr(app_module, "DIALOG_SWEEP_SECONDS", 0.05)
     user = Inbound("console", "console:a", "console:a", text="bekymring")
     await bot.handle(user)
     async with TestClient(TestServer(build_web_app(bot))):

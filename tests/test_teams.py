@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bot.app import Bot
 from bot.channels.teams.render import CARD_CONTENT_TYPE, activity
 from bot.config import BUNDLED_MUNICIPALITY, Settings
+from bot.core.bot import Bot
 from bot.core.messages import Inbound, Reply
 from tests.conftest import FrozenClock
 from tests.running import RunningApp

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from bot.app import Bot
+from bot.core.bot import Bot
 from bot.core.messages import Inbound
 from tests.conftest import FrozenClock
 from tests.conversation import Conversation

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.dialogs import Clock, DialogEngine
+from bot.core.clock import Clock
+from bot.core.dialogs import DialogEngine
 from bot.municipality import Municipality
 from storage.db import Database
 

@@ -18,7 +18,7 @@ import re
 import time
 from typing import Any
 
-from bot.core.dialogs import Clock
+from bot.core.clock import Clock
 from storage import inbox as store
 from storage.db import Database
 

@@ -16,7 +16,7 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.dialogs import Clock
+from bot.core.clock import Clock
 from bot.core.messages import Reply, reply_from_payload, reply_to_payload
 from storage import outbox
 from storage.db import Database

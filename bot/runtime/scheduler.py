@@ -1,91 +1,60 @@
-"""The scheduler: APScheduler 3 (AsyncIOScheduler) in the municipality's time zone, running jobs from handlers/.
+"""The scheduler: APScheduler 3 (AsyncIOScheduler) in the municipality's time zone, running the jobs it is given.
 
-Jobs never send directly: they queue in the outbox under unique keys, and the outbox job delivers. So a job
-that runs twice (a restart, a late start, a second replica) still sends each message once. With PostgreSQL,
-every replica runs the scheduler but only the one holding the advisory lock does the work; when it dies, its
-connection closes, the lock is released and another replica takes over within LEADER_SECONDS.
+The jobs themselves are wired in bot/app.py. They never send directly: they queue in the outbox under unique
+keys, and the outbox job delivers. So a job that runs twice (a restart, a late start, a second replica) still
+sends each message once. Only the replica holding the leader lock (bot/runtime/leader.py) does the work.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.app import Bot
-from bot.runtime.outbox import Notifier, OutboxWorker
-from handlers import outcomes
-from handlers.digest import catch_up_weekly_digest, queue_weekly_digest
-from handlers.reminders import queue_due_reminders
-from handlers.retention import apply_retention
-from storage.db import Database
+from bot.runtime.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 
-OUTBOX_SECONDS = 10
-DIALOG_SWEEP_SECONDS = 3600
-FOLLOW_UP_HOUR, FOLLOW_UP_MINUTE = 7, 30
-RETENTION_HOUR = 3
-REMINDER_SECONDS = 60
 LEADER_SECONDS = 15
-# Any constant works; it only has to be the same in every replica.
-LEADER_LOCK_ID = 0x51_7B_07_02
-
-
-class LeaderLock:
-    """Who runs the jobs: on SQLite the one process; on PostgreSQL the holder of a session advisory lock."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._connection: AsyncConnection | None = None
-        self.held = db.is_sqlite
-
-    async def refresh(self) -> bool:
-        """Take the lock if it is free, check it is still held if we have it; returns whether we lead."""
-        if self.db.is_sqlite:
-            return True
-        try:
-            if self._connection is None:
-                connection = await self.db.engine.connect()
-                got = await connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": LEADER_LOCK_ID})
-                if got.scalar_one():
-                    self._connection = connection
-                    log.info("scheduler: this replica is the leader")
-                else:
-                    await connection.close()
-            else:
-                await self._connection.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("scheduler: lost the leader lock (%s)", type(exc).__name__)
-            await self.release()
-        self.held = self._connection is not None
-        return self.held
-
-    async def release(self) -> None:
-        """Give the lock up (closing the connection releases it)."""
-        connection, self._connection, self.held = self._connection, None, self.db.is_sqlite
-        if connection is not None:
-            try:
-                await connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LEADER_LOCK_ID})
-                await connection.close()
-            except (SQLAlchemyError, OSError):
-                await connection.invalidate()
-
-
 # Jobs running right now, so a shutdown can let them finish before the database is closed under them.
 _RUNNING: set[asyncio.Task[Any]] = set()
 SHUTDOWN_GRACE_SECONDS = 10.0
-
 # A job that could not run on time (the process was down) still runs if it is at most this late.
 MISFIRE_GRACE_SECONDS = 6 * 3600
+
+
+@dataclass(frozen=True)
+class Job:
+    """A recurring job: every `seconds`, daily `at`, or weekly on `weekday` at `at` (municipality time).
+
+    `catch_up` runs once when the server starts, for what may have been missed while it was down.
+    """
+
+    name: str
+    run: Callable[[], Awaitable[object]]
+    seconds: float | None = None
+    at: dt.time | None = None
+    weekday: int | None = None
+    catch_up: Callable[[], Awaitable[object]] | None = None
+
+    def trigger(self, tz: ZoneInfo) -> BaseTrigger:
+        """The APScheduler trigger for this job."""
+        if self.seconds is not None:
+            return IntervalTrigger(seconds=self.seconds, timezone=tz)
+        assert self.at is not None, f"job {self.name} needs seconds or at"
+        if self.weekday is not None:
+            return CronTrigger(day_of_week=self.weekday, hour=self.at.hour, minute=self.at.minute, timezone=tz)
+        return CronTrigger(hour=self.at.hour, minute=self.at.minute, timezone=tz)
 
 
 def _guarded(
@@ -113,37 +82,15 @@ def _guarded(
     return run
 
 
-def build_scheduler(bot: Bot, notifiers: dict[str, Notifier], leader: LeaderLock) -> AsyncIOScheduler:
-    """Every recurring job, wired in one place."""
-    ctx = bot.context
-    tz = bot.municipality.tz
-    worker = OutboxWorker(db=bot.db, clock=ctx.clock, notifiers=notifiers)
+def build_scheduler(jobs: list[Job], *, tz: ZoneInfo, leader: LeaderLock) -> AsyncIOScheduler:
+    """A scheduler with every job, plus the leader lock's own refresh."""
     scheduler = AsyncIOScheduler(
         timezone=tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
     )
-
-    def every(seconds: float) -> IntervalTrigger:
-        return IntervalTrigger(seconds=seconds, timezone=tz)
-
-    def daily(hour: int, minute: int) -> CronTrigger:
-        return CronTrigger(hour=hour, minute=minute, timezone=tz)
-
-    digest_at = bot.municipality.digest
-    jobs = {
-        "outbox": (worker.deliver_due, every(OUTBOX_SECONDS)),
-        "reminders": (lambda: queue_due_reminders(ctx), every(REMINDER_SECONDS)),
-        "expire-dialogs": (ctx.dialogs.expire, every(DIALOG_SWEEP_SECONDS)),
-        "follow-ups": (lambda: outcomes.remind_follow_ups(ctx), daily(FOLLOW_UP_HOUR, FOLLOW_UP_MINUTE)),
-        "retention": (lambda: apply_retention(ctx), daily(RETENTION_HOUR, 0)),
-        "digest": (
-            lambda: queue_weekly_digest(ctx),
-            CronTrigger(day_of_week=digest_at.weekday, hour=digest_at.at.hour, minute=digest_at.at.minute, timezone=tz),
-        ),
-    }
-    for name, (job, trigger) in jobs.items():
-        scheduler.add_job(_guarded(name, job, leader), trigger, id=name)
-    scheduler.add_job(leader.refresh, every(LEADER_SECONDS), id="leader")
+    for job in jobs:
+        scheduler.add_job(_guarded(job.name, job.run, leader), job.trigger(tz), id=job.name)
+    scheduler.add_job(leader.refresh, IntervalTrigger(seconds=LEADER_SECONDS, timezone=tz), id="leader")
     return scheduler
 
 
@@ -156,9 +103,8 @@ async def stop(scheduler: AsyncIOScheduler) -> None:
     scheduler.shutdown(wait=False)
 
 
-async def catch_up(bot: Bot, leader: LeaderLock) -> None:
+async def catch_up(jobs: list[Job], leader: LeaderLock) -> None:
     """On start, do what may have been missed while the process was down (each message is queued once, by key)."""
-    await _guarded("reminders", lambda: queue_due_reminders(bot.context), leader)()
-    await _guarded("follow-ups", lambda: outcomes.remind_follow_ups(bot.context), leader)()
-    await _guarded("retention", lambda: apply_retention(bot.context), leader)()
-    await _guarded("digest", lambda: catch_up_weekly_digest(bot.context), leader)()
+    for job in jobs:
+        if job.catch_up is not None:
+            await _guarded(job.name, job.catch_up, leader)()

@@ -7,8 +7,8 @@ import re
 import sys
 from typing import TextIO
 
-from bot.app import Bot
 from bot.channels.console.render import NumberedChoice, plain, render
+from bot.core.bot import Bot
 from bot.core.catalog import t
 from bot.core.messages import Choice, Form, Inbound, Reply
 from bot.core.text import fold

@@ -25,12 +25,12 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import Bot
 from bot.channels.slack import inbound as translate
 from bot.channels.slack import render
 from bot.channels.slack.inbound import Where
 from bot.channels.slack.notifier import SlackNotifier, failure
 from bot.config import Settings
+from bot.core.bot import Bot
 from bot.core.messages import Form, Inbound, Reply, inbound_from_payload, inbound_to_payload
 from bot.runtime.inbox import Inbox
 from bot.runtime.outbox import queue

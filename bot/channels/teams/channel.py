@@ -21,11 +21,11 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.app import Bot
 from bot.channels.teams import inbound as translate
 from bot.channels.teams.render import activity as render_activity
 from bot.channels.teams.service_url import allowed
 from bot.config import Settings
+from bot.core.bot import Bot
 from bot.core.catalog import t
 from bot.core.messages import Inbound, Reply, inbound_from_payload, inbound_to_payload
 from bot.runtime.inbox import Inbox
