@@ -168,12 +168,13 @@ async def test_a_proactive_post_after_a_restart(
         await app.send(message(connector.url, "hei", user="aad-koord", conversation="a:personal-koord"))
         await connector.wait_for(1)
     async with Running(teams_settings, clock) as restarted:  # a new process: only the database remembers
-        from bot.channels.teams.channel import TeamsConnector, TeamsNotifier
+        from bot.channels.teams.connector import TeamsConnector
+        from bot.channels.teams.notifier import TeamsNotifier
 
         outbound = TeamsConnector(teams_settings)
         await outbound.start()
         try:
-            await TeamsNotifier(restarted.bot, outbound).send("teams:aad-koord", Reply.text("Ukens oppsummering"))
+            await TeamsNotifier(restarted.bot.db, outbound).send("teams:aad-koord", Reply.text("Ukens oppsummering"))
         finally:
             await outbound.close()
     assert connector.posted[-1]["text"] == "Ukens oppsummering"
@@ -271,7 +272,7 @@ async def test_an_activity_naming_an_internal_service_url_is_refused_and_nothing
             assert await app.send(forged) == 400
             assert await app.send(message("http://10.1.2.3:18777/internal/", "kontakter")) == 400
             # Proactive posts check too: a reference that somehow names another host is never posted to.
-            from bot.channels.teams.channel import TeamsConnector
+            from bot.channels.teams.connector import TeamsConnector
             from bot.runtime.outbox import SendFailed
 
             outbound = TeamsConnector(teams_settings)

@@ -1,9 +1,10 @@
-"""The Slack channel: slack-bolt's AsyncApp on our aiohttp server (POST /slack/events) or over Socket Mode.
+"""The Slack channel's wiring: slack-bolt's AsyncApp on our aiohttp server (POST /slack/events) or Socket Mode.
 
-Listeners do three things, quickly: translate the payload, store it in the inbox under its idempotency key,
-and acknowledge. With process_before_response=True bolt answers as soon as the listener returns (instead of
-polling for the ack every 10 ms), and the work (handlers, database, Slack calls) runs in a task afterwards. A
-redelivered event finds its key and is acknowledged without being processed again, also after a restart.
+Listeners do three things, quickly: translate the payload (inbound.py), store it in the inbox under its
+idempotency key, and acknowledge. With process_before_response=True bolt answers as soon as the listener
+returns (instead of polling for the ack every 10 ms), and the work (handlers, database, Slack calls) is done by
+a worker pool afterwards; delivery.py posts the replies. A redelivered event finds its key and is acknowledged
+without being processed again, also after a restart.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack import inbound as translate
 from bot.channels.slack import render
+from bot.channels.slack.delivery import SlackDelivery
 from bot.channels.slack.inbound import Where
-from bot.channels.slack.notifier import SlackNotifier, failure
+from bot.channels.slack.notifier import SlackNotifier
+from bot.channels.slack.socket_mode import SocketMode
 from bot.config import Settings
 from bot.core.bot import Bot
-from bot.core.messages import Form, Inbound, Reply, inbound_from_payload, inbound_to_payload
+from bot.core.messages import Inbound
 from bot.runtime.inbox import Inbox
-from bot.runtime.outbox import queue
+from bot.runtime.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,6 @@ QUIET = 0.005
 # Under the 3 seconds an interaction's trigger id lasts, so a deferred form can still open as a modal.
 MAX_DEFER = 2.5
 SHUTDOWN_GRACE = 10.0
-STOP = object()
 # What a signed request that the bot cannot read raises while it is translated: answered 400, never 500.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
@@ -61,24 +63,6 @@ def _read(translate_one: Any, body: Any) -> Any:
         return translate_one(body)
     except MALFORMED as exc:
         raise MalformedPayload(type(exc).__name__) from exc
-
-
-def _payload(inbound: Inbound, where: Where) -> dict[str, Any]:
-    return {
-        "inbound": inbound_to_payload(inbound),
-        "where": {
-            "channel": where.channel,
-            "user": where.user,
-            "is_dm": where.is_dm,
-            "trigger_id": where.trigger_id,
-            "response_url": where.response_url,
-            "private": where.private,
-        },
-    }
-
-
-def _restore(payload: dict[str, Any]) -> tuple[Inbound, Where]:
-    return inbound_from_payload(payload["inbound"]), Where(**payload["where"])
 
 
 class SlackChannel:
@@ -113,13 +97,19 @@ class SlackChannel:
         self.app_token = settings.slack_app_token
         self.inbox = Inbox(bot.db, bot.context.clock)
         self.notifier = SlackNotifier(self.client)
+        self.delivery = SlackDelivery(self.client, bot.db, bot.context.clock)
         self._tasks: set[asyncio.Task[None]] = set()
         # Work waits here after the ack; a few workers drain it, so a burst of requests is acknowledged at
         # full speed and worked through right after. The payload is already in the inbox: a crash loses nothing.
-        self._work: asyncio.Queue[Any] = asyncio.Queue()
-        self._stopping = False
-        self._workers: list[asyncio.Task[None]] = []
-        self._socket: Any = None
+        self.workers: WorkerPool[tuple[str, Inbound, Where]] = WorkerPool(
+            self._process,
+            name="slack",
+            workers=WORKERS,
+            busy=lambda: not self.inbox.quiet_for(QUIET),
+            quiet=QUIET,
+            max_defer=MAX_DEFER,
+        )
+        self._socket: SocketMode | None = None
         self._register()
 
     # --- wiring -------------------------------------------------------------------------------------
@@ -194,32 +184,23 @@ class SlackChannel:
         self.client.session = aiohttp.ClientSession()
         self.app.client.session = self.client.session
         await self._learn_identity()
-        self._workers = [asyncio.get_running_loop().create_task(self._drain()) for _ in range(WORKERS)]
+        self.workers.start()
         for key, payload in await self.inbox.unfinished(CHANNEL):
-            inbound, where = _restore(payload)
-            self._spawn(key, inbound, dataclasses.replace(where, trigger_id="", response_url=""))
+            inbound, where = translate.from_payload(payload)
+            self.workers.put((key, inbound, dataclasses.replace(where, trigger_id="")))
         if self.app_token:
-            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
-            await self._socket.connect_async()
-            log.info("slack: connected over Socket Mode")
+            self._socket = SocketMode(self.app, self.app_token)
+            await self._socket.connect()
 
     async def close(self) -> None:
         """Let queued and running work finish, then disconnect."""
-        if self._workers:
-            # Queued items stay in the inbox and are finished on the next start; only the one in hand is awaited.
-            self._stopping = True
-            self._work.put_nowait(STOP)
-            await asyncio.wait(self._workers, timeout=SHUTDOWN_GRACE)
-            for worker in self._workers:
-                worker.cancel()
-            await asyncio.gather(*self._workers, return_exceptions=True)
+        # Queued items stay in the inbox and are finished on the next start; only the ones in hand are awaited.
+        await self.workers.close(SHUTDOWN_GRACE)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.inbox.flush()
         if self._socket is not None:
-            await self._socket.close_async()
+            await self._socket.close()
         if self.client.session is not None:
             await self.client.session.close()
 
@@ -230,10 +211,10 @@ class SlackChannel:
             await ack()
             return
         key, inbound, where = item
-        accepted = await self.inbox.accept(key=key, channel=CHANNEL, payload=_payload(inbound, where))
+        accepted = await self.inbox.accept(key=key, channel=CHANNEL, payload=translate.to_payload(inbound, where))
         await ack()
         if accepted:
-            self._spawn(key, inbound, where)
+            self.workers.put((key, inbound, where))
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         key, inbound, where = _read(translate.from_command, body)
@@ -241,7 +222,7 @@ class SlackChannel:
         if form is not None:
             # The trigger id lasts three seconds: acknowledge, then open the modal with nothing in between.
             await ack()
-            await self._open_modal(form, where)
+            await self.delivery.open_modal(form, where)
             return
         await self._accept(ack, (key, inbound, where))
 
@@ -255,7 +236,7 @@ class SlackChannel:
             _, clicked, where = item
             form_action = str(clicked.values.get("value", ""))
             opened = await self.bot.router.open_form(dataclasses.replace(clicked, action=form_action), self.bot.context)
-            await self._deliver(opened, where)
+            await self.delivery.deliver(opened, where)
             return
         await self._accept(ack, item)
 
@@ -277,78 +258,15 @@ class SlackChannel:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _spawn(self, key: str, inbound: Inbound, where: Where) -> None:
-        self._work.put_nowait((key, inbound, where))
-
-    async def _drain(self) -> None:
-        while not self._stopping:
-            item = await self._work.get()
-            if item is STOP:
-                self._work.put_nowait(STOP)  # wake the next worker too
-                return
-            key, inbound, where = item
-            # Acknowledging has a hard 3-second deadline; the work is safe in the inbox. So while requests are
-            # streaming in, the work waits for a quiet moment, but never longer than MAX_DEFER.
-            waited = 0.0
-            while not self.inbox.quiet_for(QUIET) and waited < MAX_DEFER:
-                await asyncio.sleep(QUIET)
-                waited += QUIET
-            try:
-                await self._process(key, inbound, where)
-            except Exception as exc:  # one bad item must not stop the worker; it stays in the inbox
-                log.error("slack: processing failed: %s", type(exc).__name__)
-            finally:
-                self._work.task_done()
-
-    async def _process(self, key: str, inbound: Inbound, where: Where) -> None:
+    async def _process(self, item: tuple[str, Inbound, Where]) -> None:
+        key, inbound, where = item
         replies = await self.bot.handle(inbound)
-        await self._deliver(replies, where)
+        await self.delivery.deliver(replies, where)
         await self.inbox.done(key)
 
     async def _publish_home(self, view_request: Inbound, user: str) -> None:
         try:
             replies = await self.bot.handle(view_request)
-            await self.client.views_publish(user_id=user, view=render.home(replies[0]))
-        except SlackApiError as exc:
-            log.warning("slack: could not publish App Home: %s", failure(exc))
+            await self.delivery.publish_home(user, replies[0])
         except Exception as exc:  # the home tab must never take the channel down
             log.error("slack: App Home failed: %s", type(exc).__name__)
-
-    async def _open_modal(self, reply: Reply, where: Where) -> bool:
-        form = next(p for p in reply.parts if isinstance(p, Form))
-        intro = tuple(p for p in reply.parts if not isinstance(p, Form))
-        view = render.modal(form, metadata=translate.metadata(where), intro=intro)
-        try:
-            await self.client.views_open(trigger_id=where.trigger_id, view=view)
-            return True
-        except SlackApiError as exc:
-            log.warning("slack: could not open a modal: %s", failure(exc))
-            return False
-
-    async def _deliver(self, replies: list[Reply], where: Where) -> None:
-        for reply in replies:
-            has_form = any(isinstance(p, Form) for p in reply.parts)
-            if has_form and where.trigger_id and await self._open_modal(reply, where):
-                where = dataclasses.replace(where, trigger_id="")  # a trigger id opens one modal
-                continue
-            blocks = render.blocks_for(reply.parts)
-            text = render.fallback_text(reply)
-            try:
-                if where.is_dm or where.channel is None or reply.private:
-                    # Private work asked for in a channel goes to the person's DM (posting to a user id opens it).
-                    await self.client.chat_postMessage(channel=where.user, blocks=blocks, text=text)
-                elif reply.ephemeral or where.private:
-                    await self.client.chat_postEphemeral(
-                        channel=where.channel, user=where.user, blocks=blocks, text=text
-                    )
-                else:
-                    await self.client.chat_postMessage(channel=where.channel, blocks=blocks, text=text)
-            except (SlackApiError, aiohttp.ClientError, OSError) as exc:
-                # Not lost: the outbox tries again with backoff, as a direct message to the user.
-                reason = failure(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-                log.warning("slack: reply failed (%s); queued for retry", reason)
-                async with self.bot.db.session() as session:
-                    key = f"reply:{id(reply)}:{self.bot.context.clock().timestamp()}"
-                    await queue(
-                        session, key=key, target=f"slack:{where.user}", reply=reply, now=self.bot.context.clock()
-                    )

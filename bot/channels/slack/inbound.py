@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from bot.channels.slack.render import PICK_SUFFIX, SEPARATOR, STATE_VALUE
-from bot.core.messages import Inbound
+from bot.core.messages import Inbound, inbound_from_payload, inbound_to_payload
 
 CHANNEL = "slack"
 # The text each slash command stands for: /slt-tema Skjermbruk -> "tema Skjermbruk".
@@ -20,14 +20,13 @@ _MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 class Where:
     """Where the answer goes: a Slack channel, or None for the user's DM.
 
-    The interaction's trigger id and response URL are kept while they are valid.
+    The interaction's trigger id (it opens one modal within 3 seconds) is kept while it is valid.
     """
 
     channel: str | None
     user: str
     is_dm: bool
     trigger_id: str = ""
-    response_url: str = ""
     # Slash commands and clicks in ephemeral messages are answered so only the user sees it.
     private: bool = False
 
@@ -47,7 +46,7 @@ def from_command(body: dict[str, Any]) -> tuple[str, Inbound, Where]:
     is_dm = body.get("channel_name") == "directmessage" or str(channel or "").startswith("D")
     word = COMMANDS.get(body.get("command", ""), "")
     text = " ".join(part for part in (word, body.get("text", "").strip()) if part) or "hjelp"
-    where = Where(channel, user, is_dm, body.get("trigger_id", ""), body.get("response_url", ""), private=True)
+    where = Where(channel, user, is_dm, body.get("trigger_id", ""), private=True)
     return f"command:{body.get('trigger_id', '')}", _inbound(user, channel, is_dm, text=text), where
 
 
@@ -89,14 +88,7 @@ def from_action(body: dict[str, Any]) -> tuple[str, Inbound, Where] | None:
         value = action.get("value", "")
     key = f"action:{body.get('trigger_id') or action.get('action_ts')}"
     private = bool((body.get("container") or {}).get("is_ephemeral"))
-    where = Where(
-        None if is_dm else channel,
-        user,
-        is_dm,
-        body.get("trigger_id", ""),
-        body.get("response_url", ""),
-        private=private,
-    )
+    where = Where(None if is_dm else channel, user, is_dm, body.get("trigger_id", ""), private=private)
     return key, _inbound(user, None if is_dm else channel, is_dm, action=base, values={"value": value}), where
 
 
@@ -136,3 +128,24 @@ def from_view_submission(body: dict[str, Any]) -> tuple[str, Inbound, Where]:
     key = f"view:{view.get('id')}:{view.get('hash')}"
     inbound = _inbound(user, None if is_dm else channel, is_dm, action=view["callback_id"], values=values)
     return key, inbound, Where(None if is_dm else channel, user, is_dm, private=meta.get("private") == "True")
+
+
+def to_payload(inbound: Inbound, where: Where) -> dict[str, Any]:
+    """What the inbox keeps of an item: the Inbound and where to answer (JSON data)."""
+    return {
+        "inbound": inbound_to_payload(inbound),
+        "where": {
+            "channel": where.channel,
+            "user": where.user,
+            "is_dm": where.is_dm,
+            "trigger_id": where.trigger_id,
+            "private": where.private,
+        },
+    }
+
+
+def from_payload(payload: dict[str, Any]) -> tuple[Inbound, Where]:
+    """The item to_payload wrote; fields an older version kept (and this one does not) are ignored."""
+    known = {field.name for field in fields(Where)}
+    where = {key: value for key, value in payload["where"].items() if key in known}
+    return inbound_from_payload(payload["inbound"]), Where(**where)

@@ -1,0 +1,76 @@
+"""Replies to Slack: messages in the right place (DM, ephemeral, channel), modals, App Home, and the fallback.
+
+A reply that Slack refuses or cannot take is not lost: it goes to the outbox as a direct message to the person.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.slack import render
+from bot.channels.slack.inbound import Where, metadata
+from bot.channels.slack.notifier import failure
+from bot.core.clock import Clock
+from bot.core.messages import Form, Reply
+from bot.runtime.outbox import queue
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class SlackDelivery:
+    """Posts replies where they belong with the bot's Web API client."""
+
+    def __init__(self, client: AsyncWebClient, db: Database, clock: Clock) -> None:
+        self.client, self.db, self.clock = client, db, clock
+
+    async def deliver(self, replies: list[Reply], where: Where) -> None:
+        """Post each reply: a form as a modal while the trigger id lasts, private work to the DM."""
+        for reply in replies:
+            has_form = any(isinstance(p, Form) for p in reply.parts)
+            if has_form and where.trigger_id and await self.open_modal(reply, where):
+                where = dataclasses.replace(where, trigger_id="")  # a trigger id opens one modal
+                continue
+            blocks = render.blocks_for(reply.parts)
+            text = render.fallback_text(reply)
+            try:
+                if where.is_dm or where.channel is None or reply.private:
+                    # Private work asked for in a channel goes to the person's DM (posting to a user id opens it).
+                    await self.client.chat_postMessage(channel=where.user, blocks=blocks, text=text)
+                elif reply.ephemeral or where.private:
+                    await self.client.chat_postEphemeral(
+                        channel=where.channel, user=where.user, blocks=blocks, text=text
+                    )
+                else:
+                    await self.client.chat_postMessage(channel=where.channel, blocks=blocks, text=text)
+            except (SlackApiError, aiohttp.ClientError, OSError) as exc:
+                # Not lost: the outbox tries again with backoff, as a direct message to the user.
+                reason = failure(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+                log.warning("slack: reply failed (%s); queued for retry", reason)
+                async with self.db.session() as session:
+                    key = f"reply:{id(reply)}:{self.clock().timestamp()}"
+                    await queue(session, key=key, target=f"slack:{where.user}", reply=reply, now=self.clock())
+
+    async def open_modal(self, reply: Reply, where: Where) -> bool:
+        """Open the reply's form as a modal (needs a fresh trigger id); False if Slack refused."""
+        form = next(p for p in reply.parts if isinstance(p, Form))
+        intro = tuple(p for p in reply.parts if not isinstance(p, Form))
+        view = render.modal(form, metadata=metadata(where), intro=intro)
+        try:
+            await self.client.views_open(trigger_id=where.trigger_id, view=view)
+            return True
+        except SlackApiError as exc:
+            log.warning("slack: could not open a modal: %s", failure(exc))
+            return False
+
+    async def publish_home(self, user: str, reply: Reply) -> None:
+        """Show the reply as the person's App Home tab."""
+        try:
+            await self.client.views_publish(user_id=user, view=render.home(reply))
+        except SlackApiError as exc:
+            log.warning("slack: could not publish App Home: %s", failure(exc))
