@@ -38,6 +38,7 @@ from handlers import (
     retention,
     routines,
     topics,
+    votes,
 )
 from handlers.planning import calendar
 from storage.db import Database
@@ -61,28 +62,30 @@ def build_router() -> Router:
     """Register every command and action; the whole command surface of the bot in one place."""
     router = Router()
     router.command("hjelp", "help", "meny", "hei", "hallo", "start")(help.show_help)
-    router.command("kontakter", "kontakt", "kontaktliste")(contacts.list_contacts)
-    router.command("rutiner", "rutine", "skjema", "skjemaer")(routines.list_routines)
-    router.command("møteplan", "møter", "møtekalender", "kalender")(meetings.meeting_plan)
-    router.command("tema", "forslag", takes_text=True, private=True)(topics.suggest)
-    router.command("stem", takes_text=True, private=True)(topics.vote)
-    router.command("temaer", "temaforslag", coordinators_only=True)(topics.list_for_coordinator)
+    router.command("kontakter", "kontakt", "kontaktliste", help="kontakter")(contacts.list_contacts)
+    router.command("rutiner", "rutine", "skjema", "skjemaer", help="rutiner")(routines.list_routines)
+    router.command("møteplan", "møter", "møtekalender", "kalender", help="moteplan")(meetings.meeting_plan)
+    router.command("tema", "forslag", takes_text=True, private=True, help="tema")(topics.suggest)
+    router.command("stem", takes_text=True, private=True, help="stem")(votes.vote)
+    router.command("temaer", "temaforslag", coordinators_only=True, help="temaer")(topics.list_for_coordinator)
     router.action(topics.SUBMIT_ACTION, private=True)(topics.submit_form)
     router.action(topics.FOUND_ACTION, private=True)(topics.found_choice)
-    router.action(topics.VOTE_ACTION, private=True)(topics.vote_button)
+    router.action(votes.VOTE_ACTION, private=True)(votes.vote_button)
     router.action(topics.ADMIN_ACTION, private=True)(topics.admin_choice)
-    router.command("bekymringer", coordinators_only=True)(escalation.overview)
+    router.command("bekymringer", coordinators_only=True, help="bekymringer")(escalation.overview)
     router.action(escalation.NOTIFY_ACTION, private=True)(escalation.notify_choice)
     router.action(escalation.SUMMARY_ACTION, private=True)(escalation.submit_summary)
     router.action(escalation.SUMMARY_CHOICE_ACTION, private=True)(escalation.summary_choice)
-    router.command("referat", coordinators_only=True)(outcomes.start)
-    router.command("referater", coordinators_only=True)(outcomes.recent)
+    router.command("referat", coordinators_only=True, help="referat")(outcomes.start)
+    router.command("referater", coordinators_only=True, help="referater")(outcomes.recent)
     router.action(outcomes.SUBMIT_ACTION, private=True)(outcomes.submit)
-    router.command("avlys", coordinators_only=True)(meeting_changes.cancel_menu)
-    router.command("flytt", coordinators_only=True)(meeting_changes.move_form)
+    router.command("avlys", coordinators_only=True, help="avlys")(meeting_changes.cancel_menu)
+    router.command("flytt", coordinators_only=True, help="flytt")(meeting_changes.move_form)
     router.action(meeting_changes.CANCEL_ACTION, private=True)(meeting_changes.cancel)
     router.action(meeting_changes.MOVE_ACTION, private=True)(meeting_changes.move)
-    router.command("oppsummering", "sammendrag", "digest", coordinators_only=True)(digest.on_demand)
+    router.command("oppsummering", "sammendrag", "digest", coordinators_only=True, help="oppsummering")(
+        digest.on_demand
+    )
     # Forms that channels can open at once (Slack's trigger id lasts 3 s), and that a button can reopen.
     router.instant_form("tema")(topics.suggestion_form)
     router.form_opener(topics.SUBMIT_ACTION)(topics.open_form)
@@ -124,8 +127,9 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     dialogs = DialogEngine(
         db=db, municipality=municipality, clock=clock, flows=flows, hooks=hooks, timeout=DIALOG_TIMEOUT
     )
-    context = Context(db=db, municipality=municipality, clock=clock, dialogs=dialogs)
-    return Bot(settings=settings, municipality=municipality, db=db, router=build_router(), context=context)
+    router = build_router()
+    context = Context(db=db, municipality=municipality, clock=clock, dialogs=dialogs, commands=router.help_entries)
+    return Bot(settings=settings, municipality=municipality, db=db, router=router, context=context)
 
 
 def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier]) -> list[Job]:

@@ -21,7 +21,7 @@ from bot.core.flows import Flow
 from bot.core.messages import Choice, Choices, Facts, Form, FormField, Inbound, Part, Reply, Text
 from bot.runtime.outbox import queue
 from handlers.privacy.audit import audited
-from handlers.topics import screen_for
+from handlers.privacy.screen import screen_for
 from storage import escalations as store
 from storage import keys
 from storage.digest import escalations_by_recommendation
@@ -253,24 +253,3 @@ async def overview(inbound: Inbound, ctx: Context) -> list[Reply]:
         notified = " " + t("escalation.notified_mark") if record.coordinator_notified else ""
         parts.append(Text(f"{record.id} · {record.completed_on.isoformat()} · {what}{notified}"))
     return [Reply(parts=tuple(parts), ephemeral=True)]
-
-
-def export_rows(records: list[EscalationRecord]) -> list[dict[str, Any]]:
-    """Records as export rows with exactly the contract's fields (there are no user ids to leave out)."""
-    return [
-        {
-            "id": r.id,
-            "started_at": r.started_on.isoformat(),
-            "completed_at": r.completed_on.isoformat(),
-            "acute": r.acute,
-            "subject": r.subject,
-            "setting": r.setting,
-            "categories": list(r.categories),
-            "school_team_discussed": r.school_team_discussed,
-            "anonymous": r.anonymous,
-            "consent": r.consent,
-            "recommendation": r.recommendation,
-            "coordinator_notified": r.coordinator_notified,
-        }
-        for r in records
-    ]

@@ -9,20 +9,19 @@ from bot.core.parts import contact_card
 
 
 async def show_help(inbound: Inbound, ctx: Context) -> list[Reply]:
-    """List what the bot can do (coordinators also see their commands)."""
-    commands = ("kontakter", "rutiner", "moteplan", "tema", "stem")
-    items = [(t(f"help.cmd.{name}"), t(f"help.desc.{name}")) for name in commands]
+    """List what the bot can do, from the router's registrations (coordinators also see their commands)."""
+    staff = [entry.key for entry in ctx.commands if not entry.coordinators_only]
+    items = [(t(f"help.cmd.{key}"), t(f"help.desc.{key}")) for key in staff]
     items += [(flow.commands[0], flow.title) for flow in ctx.dialogs.flows.values() if flow.commands]
+    # Cancelling is the dialog engine's own word, not a registered command.
     items.append((t("help.cmd.avbryt"), t("help.desc.avbryt")))
     parts: list[Part] = [
         Text(t("help.intro", municipality=ctx.municipality.name)),
         Facts(title=t("help.commands_title"), items=tuple(items)),
     ]
     if ctx.municipality.is_coordinator(inbound.user_id):
-        coordinator_items = tuple(
-            (t(f"help.cmd.{name}"), t(f"help.desc.{name}"))
-            for name in ("temaer", "bekymringer", "referat", "referater", "avlys", "flytt", "oppsummering")
-        )
+        coordinators = [entry.key for entry in ctx.commands if entry.coordinators_only]
+        coordinator_items = tuple((t(f"help.cmd.{key}"), t(f"help.desc.{key}")) for key in coordinators)
         parts.append(Facts(title=t("help.coordinators_title"), items=coordinator_items))
     parts.append(Text(t("help.questions")))
     return [Reply(parts=tuple(parts))]

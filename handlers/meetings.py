@@ -9,8 +9,8 @@ from bot.core.context import Context
 from bot.core.messages import Facts, Inbound, Link, Part, Reply, Text
 from bot.core.parts import norwegian_date, source_line
 from bot.municipality import MeetingSeries, Municipality
+from handlers.planning.agenda import agenda_lines
 from handlers.planning.schedule import Occurrence, coming
-from handlers.topics import agenda_lines
 
 SHOWN_PER_SERIES = 3
 

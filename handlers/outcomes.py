@@ -16,7 +16,7 @@ from bot.core.parts import norwegian_date
 from bot.core.text import parse_date
 from bot.runtime.outbox import queue
 from handlers.privacy.audit import audited
-from handlers.topics import screen_for
+from handlers.privacy.screen import screen_for
 from storage import outcomes as store
 from storage.models import MeetingOutcome
 
@@ -236,20 +236,3 @@ async def remind_follow_ups(ctx: Context) -> int:
             key = f"follow-up:{outcome.id}:{outcome.follow_up_date.isoformat()}"
             queued += await queue(session, key=key, target=outcome.responsible, reply=reply, now=ctx.clock())
     return queued
-
-
-def export_rows(outcomes: list[MeetingOutcome]) -> list[dict[str, Any]]:
-    """Outcomes as export rows with the contract's fields (not who recorded them)."""
-    return [
-        {
-            "id": o.id,
-            "meeting_type": o.meeting_type,
-            "meeting_date": o.meeting_date.isoformat(),
-            "participants": list(o.participants),
-            "topics": list(o.topics),
-            "measures": list(o.measures),
-            "follow_up_date": o.follow_up_date.isoformat() if o.follow_up_date else None,
-            "status": o.status,
-        }
-        for o in outcomes
-    ]

@@ -19,8 +19,8 @@ from bot.core.parts import norwegian_date
 from bot.municipality import MeetingSeries, Municipality, ReminderRule
 from bot.runtime.outbox import queue
 from handlers.meetings import describe
+from handlers.planning.agenda import agenda_lines
 from handlers.planning.schedule import Occurrence, Overrides, load_overrides, occurrences
-from handlers.topics import agenda_lines
 
 GRACE = dt.timedelta(hours=6)
 

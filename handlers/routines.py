@@ -34,11 +34,9 @@ async def list_routines(inbound: Inbound, ctx: Context) -> list[Reply]:
     return [Reply(parts=tuple(parts))]
 
 
-def routine_answer(municipality: Municipality, routine: Routine, *, extra: str = "") -> Reply:
+def routine_answer(municipality: Municipality, routine: Routine) -> Reply:
     """The answer to 'where is ...?' or 'what do I do ...?': summary, link, its contacts and its source."""
     parts: list[Part] = routine_parts(routine)
-    if extra:
-        parts.insert(1, Text(extra))
     for contact_id in routine.contacts[:2]:
         contact = municipality.contact(contact_id)
         if contact is not None:

@@ -1,4 +1,4 @@
-"""Anonymous topic suggestions for meetings: suggest, screen, vote, and the coordinators' list.
+"""Anonymous topic suggestions for meetings: suggest, screen, store, and the coordinators' list.
 
 Anonymous means: no submitter id, name or channel is stored with a topic or logged. Flood protection and
 "one vote per person" use keyed hashes whose key rotates, so even the database cannot say who sent or voted.
@@ -7,11 +7,8 @@ Anonymous means: no submitter id, name or channel is stored with a topic or logg
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 import unicodedata
-from typing import Any
 
 from bot.core.catalog import t
 from bot.core.context import Context
@@ -22,7 +19,8 @@ from bot.core.text import parse_date
 from bot.municipality import MeetingSeries, Municipality
 from handlers.planning.schedule import coming
 from handlers.privacy.audit import audited
-from handlers.privacy.screen import Screen, Screening
+from handlers.privacy.pseudonyms import keyed_hash
+from handlers.privacy.screen import Screening, screen_for
 from storage import keys
 from storage import topics as store
 from storage.models import Topic
@@ -31,19 +29,8 @@ MAX_LENGTH = 500
 MAX_PER_DAY = 10
 SUBMIT_ACTION = "topic-submit"
 FOUND_ACTION = "topic-found"
-VOTE_ACTION = "topic-vote"
 ADMIN_ACTION = "topic-admin"
-STATUS_LABELS = {"new": "ny", "planned": "planlagt", "discussed": "diskutert", "rejected": "avvist"}
 PLANNABLE_MEETINGS = 3
-
-
-def screen_for(municipality: Municipality) -> Screen:
-    """The personal-data screen that knows this municipality's own places, schools and name."""
-    return Screen(known_places=(*municipality.places, municipality.name))
-
-
-def _keyed_hash(secret: bytes, *parts: str) -> str:
-    return hmac.new(secret, "|".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
 def _clean_text(raw: str) -> str:
@@ -145,7 +132,7 @@ async def _store(inbound: Inbound, ctx: Context, text: str) -> list[Reply]:
     async with ctx.db.session() as session:
         secret = await keys.period_secret(session, purpose="flood", period=today.isoformat())
         sent = await keys.count_submission(
-            session, sender_hash=_keyed_hash(secret, inbound.user_id), period=today.isoformat()
+            session, sender_hash=keyed_hash(secret, inbound.user_id), period=today.isoformat()
         )
         if sent > MAX_PER_DAY:
             return [Reply.text(t("topics.flood", max=MAX_PER_DAY), ephemeral=True)]
@@ -157,64 +144,15 @@ async def _store(inbound: Inbound, ctx: Context, text: str) -> list[Reply]:
     return [Reply.text(t("topics.stored", meeting=where), ephemeral=True)]
 
 
-async def _vote_period(ctx: Context) -> str:
-    """Votes count once per person per meeting: the period is the next topic meeting's (rule) date."""
-    series = topic_series(ctx.municipality)
-    next_ones = await coming(ctx, series, 1) if series else []
-    return next_ones[0].rule_date.isoformat() if next_ones else "ingen-mote"
-
-
-async def vote(inbound: Inbound, ctx: Context) -> list[Reply]:
-    """`stem <nr>`: +1 a topic once; `stem` alone lists the open topics to vote on."""
-    wanted = command_text(inbound).lstrip("#").strip()
-    if not wanted:
-        return await _vote_list(ctx)
-    if not wanted.isdigit():
-        return [Reply.text(t("topics.vote_which"), ephemeral=True)]
-    return await _vote(inbound, ctx, int(wanted))
-
-
-async def vote_button(inbound: Inbound, ctx: Context) -> list[Reply]:
-    """A 'Stem' button was pressed."""
-    value = inbound.values.get("value", "")
-    if not isinstance(value, str) or not value.isdigit():
-        return [Reply.text(t("router.unknown_action"), ephemeral=True)]
-    return await _vote(inbound, ctx, int(value))
-
-
-async def _vote(inbound: Inbound, ctx: Context, topic_id: int) -> list[Reply]:
-    period = await _vote_period(ctx)
-    async with ctx.db.session() as session:
-        topic = await store.get_topic(session, topic_id=topic_id)
-        if topic is None or topic.status not in store.OPEN_STATUSES:
-            return [Reply.text(t("topics.vote_unknown", id=topic_id), ephemeral=True)]
-        secret = await keys.period_secret(session, purpose="votes", period=period)
-        voter = _keyed_hash(secret, inbound.user_id, str(topic_id))
-        counted = await store.add_vote(session, topic_id=topic_id, voter_hash=voter, period=period)
-        votes = _votes(topic.votes)
-    key = "topics.voted" if counted else "topics.already_voted"
-    return [Reply.text(t(key, id=topic_id, votes=votes), ephemeral=True)]
-
-
-async def _vote_list(ctx: Context) -> list[Reply]:
-    async with ctx.db.session() as session:
-        open_topics = await store.list_topics(session, statuses=store.OPEN_STATUSES, limit=20)
-    if not open_topics:
-        return [Reply.text(t("topics.none_open"), ephemeral=True)]
-    parts: list[Part] = [Text(t("topics.vote_intro"))]
-    parts += [Text(_line(topic)) for topic in open_topics]
-    options = tuple(Choice(t("topics.vote_label", id=topic.id), str(topic.id)) for topic in open_topics)
-    parts.append(Choices(action=VOTE_ACTION, options=options))
-    return [Reply(parts=tuple(parts), ephemeral=True)]
-
-
-def _votes(count: int) -> str:
+def votes_text(count: int) -> str:
+    """'1 stemme' or 'n stemmer'."""
     return t("topics.votes_one") if count == 1 else t("topics.votes_many", n=count)
 
 
-def _line(topic: Topic) -> str:
-    votes = _votes(topic.votes)
-    status = STATUS_LABELS[topic.status]
+def topic_line(topic: Topic) -> str:
+    """One topic as a line: number, status (with its meeting date), votes and text."""
+    votes = votes_text(topic.votes)
+    status = t(f"topics.status.{topic.status}")
     if topic.meeting_date is not None and topic.status in ("planned", "discussed"):
         status += " " + norwegian_date(topic.meeting_date)
     return f"#{topic.id} · {status} · {votes} · {topic.text}"
@@ -232,7 +170,7 @@ async def list_for_coordinator(inbound: Inbound, ctx: Context) -> list[Reply]:
     dates = await _plannable_dates(ctx)
     parts: list[Part] = [Text(t("topics.admin_intro", n=len(open_topics)))]
     for topic in open_topics:
-        parts.append(Text(_line(topic)))
+        parts.append(Text(topic_line(topic)))
         options = [
             Choice(t("topics.plan_for", date=norwegian_date(d)), f"plan:{d.isoformat()}")
             for d in dates
@@ -242,7 +180,7 @@ async def list_for_coordinator(inbound: Inbound, ctx: Context) -> list[Reply]:
         parts.append(Choices(action=f"{ADMIN_ACTION}:{topic.id}", options=tuple(options)))
     if done:
         parts.append(Text(t("topics.done_intro")))
-        parts += [Text(_line(topic)) for topic in done]
+        parts += [Text(topic_line(topic)) for topic in done]
     return [Reply(parts=tuple(parts), ephemeral=True)]
 
 
@@ -272,26 +210,4 @@ async def admin_choice(inbound: Inbound, ctx: Context) -> list[Reply]:
         topic = await store.set_status(session, topic_id=int(topic_id), status=new_status, meeting_date=meeting_date)
     if topic is None:
         return [Reply.text(t("topics.vote_unknown", id=topic_id), ephemeral=True)]
-    return [Reply.text(t("topics.status_set", line=_line(topic)), ephemeral=True)]
-
-
-async def agenda_lines(ctx: Context, meeting_date: dt.date) -> list[str]:
-    """The planned topics for one meeting, for the meeting answer and reminders."""
-    async with ctx.db.session() as session:
-        planned = await store.agenda(session, meeting_date=meeting_date)
-    return [topic.text for topic in planned]
-
-
-def export_rows(topics: list[Topic]) -> list[dict[str, Any]]:
-    """Topics as export rows with exactly the contract's fields (there is no submitter field)."""
-    return [
-        {
-            "id": topic.id,
-            "text": topic.text,
-            "status": topic.status,
-            "created_at": topic.created_on.isoformat(),
-            "votes": topic.votes,
-            "meeting_date": topic.meeting_date.isoformat() if topic.meeting_date else None,
-        }
-        for topic in topics
-    ]
+    return [Reply.text(t("topics.status_set", line=topic_line(topic)), ephemeral=True)]

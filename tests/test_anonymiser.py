@@ -9,7 +9,7 @@ import yaml
 
 from bot.config import BUNDLED_MUNICIPALITY
 from bot.municipality import load_municipality
-from handlers.topics import screen_for
+from handlers.privacy.screen import screen_for
 from tests.conftest import REPORT
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "screen_corpus.yaml").read_text(encoding="utf-8"))

@@ -11,6 +11,14 @@ from storage.db import Database
 
 
 @dataclass(frozen=True)
+class HelpEntry:
+    """A command in the help text: catalogue keys `help.cmd.<key>` (what to type) and `help.desc.<key>`."""
+
+    key: str
+    coordinators_only: bool
+
+
+@dataclass(frozen=True)
 class Context:
     """The services handlers use; built once in bot/app.py."""
 
@@ -18,3 +26,5 @@ class Context:
     municipality: Municipality
     clock: Clock
     dialogs: DialogEngine
+    # The router's commands for the help text (the router is built with the handlers, so it is passed in).
+    commands: tuple[HelpEntry, ...] = ()

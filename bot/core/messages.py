@@ -131,12 +131,11 @@ class Reply:
     `ephemeral` asks the channel to show it only to the user who asked, where the platform can.
     `private` says it belongs to one person (a dialog, a coordinator view): the channel delivers it in the
     person's private conversation with the bot, never in a shared channel or group chat.
-    `target` is set for proactive posts (a channel or a user id); None means "answer where asked".
+    Where a proactive post goes is the outbox row's target, not the Reply's business.
     """
 
     parts: tuple[Part, ...]
     ephemeral: bool = False
-    target: str | None = None
     private: bool = False
 
     @classmethod
@@ -178,7 +177,7 @@ def reply_to_payload(reply: Reply) -> dict[str, Any]:
     for part in reply.parts:
         name = next(key for key, kind in _PART_TYPES.items() if isinstance(part, kind))
         parts.append({"type": name, **asdict(part)})
-    return {"parts": parts, "ephemeral": reply.ephemeral, "target": reply.target, "private": reply.private}
+    return {"parts": parts, "ephemeral": reply.ephemeral, "private": reply.private}
 
 
 def reply_from_payload(payload: Mapping[str, Any]) -> Reply:
@@ -203,6 +202,5 @@ def reply_from_payload(payload: Mapping[str, Any]) -> Reply:
     return Reply(
         parts=tuple(parts),
         ephemeral=bool(payload.get("ephemeral")),
-        target=payload.get("target"),
         private=bool(payload.get("private")),
     )

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from bot.core.catalog import t
-from bot.core.context import Context
+from bot.core.context import Context, HelpEntry
 from bot.core.dialogs import CONTROL_ACTION, DIALOG_ACTION
 from bot.core.messages import Inbound, Reply
 from bot.core.text import fold, similarity
@@ -23,6 +23,7 @@ class Command:
     takes_text: bool
     coordinators_only: bool
     private: bool
+    help: str | None
 
 
 def command_text(inbound: Inbound) -> str:
@@ -43,16 +44,23 @@ class Router:
         self._form_openers: dict[str, Handler] = {}
 
     def command(
-        self, *words: str, takes_text: bool = False, coordinators_only: bool = False, private: bool = False
+        self,
+        *words: str,
+        takes_text: bool = False,
+        coordinators_only: bool = False,
+        private: bool = False,
+        help: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """Register a handler for command words; `takes_text` lets the words be followed by text.
 
-        `private` work (and every coordinator command) is done in the person's private conversation.
+        `private` work (and every coordinator command) is done in the person's private conversation. With
+        `help`, the command is listed in the help text under the catalogue keys help.cmd/help.desc.<help>.
         """
 
         def register(handler: Handler) -> Handler:
             folded = tuple(fold(word) for word in words)
-            self._commands.append(Command(folded, handler, takes_text, coordinators_only, private or coordinators_only))
+            private_work = private or coordinators_only
+            self._commands.append(Command(folded, handler, takes_text, coordinators_only, private_work, help))
             return handler
 
         return register
@@ -109,9 +117,9 @@ class Router:
         return _private(await opener(inbound, ctx))
 
     @property
-    def command_words(self) -> list[str]:
-        """Every registered command word (folded), e.g. for the help text and manifests."""
-        return [word for command in self._commands for word in command.words]
+    def help_entries(self) -> tuple[HelpEntry, ...]:
+        """The commands to list in the help text, in the order they were registered."""
+        return tuple(HelpEntry(c.help, c.coordinators_only) for c in self._commands if c.help)
 
     def find_command(self, text: str) -> Command | None:
         """The command a message starts with, tolerating a small typo in a one-word message."""

@@ -18,6 +18,7 @@ import phonenumbers
 from stdnum.no import fodselsnummer, kontonr
 
 from bot.core.text import fold
+from bot.municipality import Municipality
 
 # Kinds as the user sees them, in the order they are listed, with the marker that replaces each in the text.
 KINDS = {
@@ -31,47 +32,24 @@ KINDS = {
     "alder og sted": "[alder og sted]",
 }
 
-NAMES_FILES = tuple(
-    Path(__file__).resolve().parent / "data" / name for name in ("first_names_no.txt", "first_names_young_no.txt")
-)
+DATA = Path(__file__).resolve().parent / "data"
+NAMES_FILES = tuple(DATA / name for name in ("first_names_no.txt", "first_names_young_no.txt"))
 
-# First names that are also everyday words: only taken as names where capitalisation says so mid-sentence.
-AMBIGUOUS_NAMES = frozenset(
-    (
-        "per liv dag bjorn tone line stein sol var ask storm rune mai are even tor kari siv elv fjell hav lin "
-        "ulf alf frank bo eli vil bror gard dan tom kim leo iben ina ane hans tore asta lykke saga live vilja "
-        "max milan froya mina tilde una ella alma even frode trygg andre finn gro gry hans kai kalle lise lund "
-        "ros rose skule stig tale une ulv ravn hauk birk berge helle lasse lene tulle tulla vilje signe"
-    ).split()
-)
 
-# Capitalised words that are never people: services, institutions, platforms, laws, places everyone uses.
-NOT_PEOPLE = frozenset(
-    fold(word)
-    for word in (
-        "NAV BUP PPT SLT BTI TFS TFS-AU Teams Slack Snapchat TikTok Instagram Facebook Discord YouTube Google "
-        "Messenger WhatsApp Telegram Reddit Twitch Fortnite Roblox Minecraft Vipps FINN Kripos Konfliktrådet "
-        "Bufdir Udir Helsedirektoratet Politiet Barnevernet Barnevernstjenesten Barneverntjenesten "
-        "Utekontakten Helsestasjonen Skolehelsetjenesten Statsforvalteren Fylkeskommunen Kommunen Norge Oslo "
-        "Bergen Trondheim Stavanger Romerike Viken Akershus Innlandet Sverige Danmark Europa Ungdata MOT Røde "
-        "Kors Blå Kors Kirkens Bymisjon Frelsesarmeen Redd Barna Mental Helse RVTS Alarmtelefonen Korus "
-        "Politirådet Koordineringsgruppen Innsatsteamet SLT-innsatsteamet SLT-koordinator Barnehuset Statens "
-        "Vegvesen Forebyggende Jul Påske Pinse Ramadan Eid Halloween Russetiden Russ 17. Mai Unge Venstre "
-        "Høyre Arbeiderpartiet Senterpartiet Fremskrittspartiet FrP SV KrF Rødt MDG AUF Stortinget "
-        "Regjeringen"
-    ).split()
-)
+def word_list(name: str) -> frozenset[str]:
+    """A word list from data/ (white-space separated, '#' starts a comment line), folded for comparison."""
+    words: set[str] = set()
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(fold(word) for word in line.split())
+    return frozenset(words)
 
-# Words before a name: "eleven Ola", "gutten som heter Ola".
-NAME_CUES = frozenset(
-    fold(word)
-    for word in (
-        "eleven elevene gutten jenta jenten sønnen datteren dattera broren søsteren søstera mora moren faren "
-        "mor far kameraten venninnen venninna kjæresten ungdommen barnet heter kalt kalles navnet lillebroren "
-        "storebroren lillesøsteren storesøsteren stefaren stemoren onkelen tanten bestefaren bestemoren "
-        "fosterbarnet nabogutten nabojenta kompisen"
-    ).split()
-)
+
+AMBIGUOUS_NAMES = word_list("ambiguous_names.txt")
+
+NOT_PEOPLE = word_list("not_people.txt")
+
+NAME_CUES = word_list("name_cues.txt")
 
 PERSON_NOUNS = (
     r"gutt|gutten|jente|jenta|jenten|elev|eleven|ungdom|ungdommen|sønn|sønnen|datter|datteren|barn|barnet|"
@@ -148,12 +126,7 @@ class Screening:
 @cache
 def first_names() -> frozenset[str]:
     """The first-name list, folded for comparison."""
-    names: set[str] = set()
-    for path in NAMES_FILES:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.startswith("#"):
-                names.update(fold(name) for name in line.split())
-    return frozenset(names)
+    return frozenset().union(*(word_list(path.name) for path in NAMES_FILES))
 
 
 class Screen:
@@ -301,15 +274,7 @@ class Screen:
         )
 
 
-_FINITE_VERBS = frozenset(
-    fold(verb)
-    for verb in (
-        "har hadde er var skal kan vil ville ble blir sier sa selger solgte røyker røykte går gikk kom kommer "
-        "fikk får gjør gjorde bor bodde sitter satt henger hang truer truet slo slår mobber mobbet drikker "
-        "drakk ruser tok stjal sender sendte ringer ringte løp rømte nekter nektet mangler manglet sover sov "
-        "snakker snakket skulker skulket forteller fortalte"
-    ).split()
-)
+_FINITE_VERBS = word_list("finite_verbs.txt")
 _QUESTION_WORDS = frozenset(
     ["hva", "hvem", "hvor", "hvordan", "hvorfor", "nar", "hvilke", "hvilken", "kva", "kven", "kvar", "korleis"]
 )
@@ -350,3 +315,8 @@ def _merge(findings: list[Finding]) -> tuple[Finding, ...]:
         else:
             merged.append(finding)
     return tuple(merged)
+
+
+def screen_for(municipality: Municipality) -> Screen:
+    """The personal-data screen that knows this municipality's own places, schools and name."""
+    return Screen(known_places=(*municipality.places, municipality.name))
