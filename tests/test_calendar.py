@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_web_app
 from bot.core.bot import Bot
-from handlers.planning.calendar import _fold, calendar_ics
+from handlers.planning.calendar import calendar_ics
 from tests.conversation import Conversation
 
 
@@ -57,11 +57,18 @@ async def test_uids_are_stable_when_a_meeting_moves(bot: Bot, coordinator: Conve
     assert moved.decoded("DTSTART").date() == dt.date(2026, 12, 4) and int(moved["SEQUENCE"]) == 1
 
 
-def test_folding_counts_bytes_not_characters() -> None:
-    line = "DESCRIPTION:" + "æøå" * 60
-    folded = _fold(line)
-    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
-    assert folded.replace("\r\n ", "") == line
+async def test_folding_counts_bytes_not_characters(bot: Bot) -> None:
+    import dataclasses
+
+    municipality = bot.municipality
+    long = municipality.meetings[0].model_copy(update={"description": "æøå" * 60})
+    ctx = dataclasses.replace(
+        bot.context, municipality=municipality.model_copy(update={"meetings": (long, *municipality.meetings[1:])})
+    )
+    text = await calendar_ics(ctx, dt.date(2026, 11, 1), dt.date(2026, 12, 31))
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    events = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert any("æøå" * 60 in str(event["DESCRIPTION"]) for event in events)
 
 
 async def test_calendar_is_served_for_subscription(bot: Bot) -> None:
