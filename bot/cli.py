@@ -17,6 +17,7 @@ from aiohttp import web
 from bot.app import build_bot, build_web_app
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.bot import Bot
+from bot.core.catalog import t
 from bot.core.flows import FlowError
 from bot.export import FORMATS, render
 from bot.manifests import ManifestError, slack_manifest, teams_package
@@ -38,42 +39,42 @@ class CliError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slt-bot",
-        description="SLT-assistenten: chat-bot for SLT-arbeidet i kommunen (Slack, Teams og terminal).",
+        description=t("cli.description"),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="kjør serveren (Slack, Teams, planlegger, /healthz)")
-    serve.add_argument("--host", default="127.0.0.1", help="adresse å lytte på (standard 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=3978, help="port å lytte på (standard 3978)")
+    serve = commands.add_parser("serve", help=t("cli.serve"))
+    serve.add_argument("--host", default="127.0.0.1", help=t("cli.serve_host"))
+    serve.add_argument("--port", type=int, default=3978, help=t("cli.serve_port"))
 
-    chat = commands.add_parser("chat", help="snakk med boten i terminalen")
-    chat.add_argument("--user", default="console-user", help="bruker-id i terminalen (standard console-user)")
+    chat = commands.add_parser("chat", help=t("cli.chat"))
+    chat.add_argument("--user", default="console-user", help=t("cli.chat_user"))
 
-    export = commands.add_parser("export", help="eksporter registreringer (JSON til standard ut som standard)")
-    export.add_argument("kind", choices=sorted(COLUMNS), help="hva som skal eksporteres")
-    export.add_argument("--format", choices=FORMATS, default="json", help="json (standard), csv eller xlsx")
-    export.add_argument("--out", type=Path, help="fil å skrive til (standard: standard ut; xlsx krever --out)")
+    export = commands.add_parser("export", help=t("cli.export"))
+    export.add_argument("kind", choices=sorted(COLUMNS), help=t("cli.export_kind"))
+    export.add_argument("--format", choices=FORMATS, default="json", help=t("cli.export_format"))
+    export.add_argument("--out", type=Path, help=t("cli.export_out"))
 
-    calendar = commands.add_parser("calendar", help="møteplanen som iCalendar (RFC 5545)")
-    calendar.add_argument("--from", dest="start", type=_date, help="første dato, ÅÅÅÅ-MM-DD (standard: i dag)")
-    calendar.add_argument("--to", dest="end", type=_date, help="siste dato, ÅÅÅÅ-MM-DD (standard: om ett år)")
-    calendar.add_argument("--out", type=Path, help="fil å skrive til (standard: standard ut)")
+    calendar = commands.add_parser("calendar", help=t("cli.calendar"))
+    calendar.add_argument("--from", dest="start", type=_date, help=t("cli.from"))
+    calendar.add_argument("--to", dest="end", type=_date, help=t("cli.calendar_to"))
+    calendar.add_argument("--out", type=Path, help=t("cli.out"))
 
-    reminders = commands.add_parser("reminders", help="påminnelser som ville blitt sendt")
-    reminders.add_argument("--dry-run", action="store_true", required=True, help="vis bare, send ingenting")
-    reminders.add_argument("--from", dest="start", type=_date, help="første dato, ÅÅÅÅ-MM-DD (standard: i dag)")
-    reminders.add_argument("--to", dest="end", type=_date, help="siste dato, ÅÅÅÅ-MM-DD (standard: om 30 dager)")
+    reminders = commands.add_parser("reminders", help=t("cli.reminders"))
+    reminders.add_argument("--dry-run", action="store_true", required=True, help=t("cli.reminders_dry_run"))
+    reminders.add_argument("--from", dest="start", type=_date, help=t("cli.from"))
+    reminders.add_argument("--to", dest="end", type=_date, help=t("cli.reminders_to"))
 
-    manifest = commands.add_parser("manifest", help="app-manifest for Slack, eller app-pakken (zip) for Teams")
-    manifest.add_argument("platform", choices=["slack", "teams"], help="plattform")
-    manifest.add_argument("--url", help="serverens offentlige https-adresse, f.eks. https://slt.kommune.no")
-    manifest.add_argument("--socket-mode", action="store_true", help="Slack over Socket Mode (ingen offentlig URL)")
-    manifest.add_argument("--app-id", help="Teams: botens Microsoft App ID (GUID)")
-    manifest.add_argument("--out", type=Path, help="fil å skrive til (standard: standard ut)")
+    manifest = commands.add_parser("manifest", help=t("cli.manifest"))
+    manifest.add_argument("platform", choices=["slack", "teams"], help=t("cli.manifest_platform"))
+    manifest.add_argument("--url", help=t("cli.manifest_url"))
+    manifest.add_argument("--socket-mode", action="store_true", help=t("cli.manifest_socket_mode"))
+    manifest.add_argument("--app-id", help=t("cli.manifest_app_id"))
+    manifest.add_argument("--out", type=Path, help=t("cli.out"))
 
-    db = commands.add_parser("db", help="databasen")
+    db = commands.add_parser("db", help=t("cli.db"))
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
-    db_commands.add_parser("upgrade", help="kjør databasemigreringer (serve og chat gjør det også ved start)")
+    db_commands.add_parser("upgrade", help=t("cli.db_upgrade"))
     return parser
 
 
@@ -85,7 +86,7 @@ async def _chat(settings: Settings, user: str) -> None:
 
 async def _export(settings: Settings, kind: str, fmt: str, out: Path | None) -> None:
     if fmt == "xlsx" and out is None:
-        raise CliError("xlsx er et binærformat: oppgi en fil med --out, f.eks. --out temaer.xlsx")
+        raise CliError(t("cli.xlsx_needs_out"))
     bot = build_bot(settings)
     try:
         await bot.start()
@@ -94,21 +95,21 @@ async def _export(settings: Settings, kind: str, fmt: str, out: Path | None) -> 
         await bot.close()
     _write(render(rows, columns, fmt), out)
     if out is not None:
-        print(f"{len(rows)} {kind} skrevet til {out}", file=sys.stderr)
+        print(t("cli.exported", n=len(rows), kind=kind, out=out), file=sys.stderr)
 
 
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"«{text}» er ikke en dato på formen ÅÅÅÅ-MM-DD") from None
+        raise argparse.ArgumentTypeError(t("cli.not_a_date", text=text)) from None
 
 
 def _range(bot: Bot, start: dt.date | None, end: dt.date | None, default_days: int) -> tuple[dt.date, dt.date]:
     first = start or bot.context.clock().astimezone(bot.municipality.tz).date()
     last = end or first + dt.timedelta(days=default_days)
     if last < first:
-        raise CliError("--to er før --from")
+        raise CliError(t("cli.to_before_from"))
     return first, last
 
 
@@ -120,7 +121,7 @@ def _write(data: bytes, out: Path | None) -> None:
     try:
         out.write_bytes(data)
     except OSError as exc:
-        raise CliError(f"kan ikke skrive {out}: {exc.strerror}") from None
+        raise CliError(t("cli.cannot_write", out=out, error=exc.strerror)) from None
 
 
 async def _calendar(settings: Settings, start: dt.date | None, end: dt.date | None, out: Path | None) -> None:
@@ -150,7 +151,7 @@ async def _reminders(settings: Settings, start: dt.date | None, end: dt.date | N
             lines.append(f"{when}  {reminder.target:<22}  {reminder.rule.kind:<7}  {headline}")
     finally:
         await bot.close()
-    print("\n".join(lines) if lines else "ingen påminnelser i perioden")
+    print("\n".join(lines) if lines else t("cli.no_reminders"))
 
 
 async def _upgrade(settings: Settings) -> None:
@@ -159,7 +160,7 @@ async def _upgrade(settings: Settings) -> None:
         await bot.db.upgrade()
     finally:
         await bot.close()
-    print("databasen er oppdatert")
+    print(t("cli.db_upgraded"))
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
@@ -184,7 +185,7 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         try:
             if args.platform == "teams":
                 if not args.url or not args.out:
-                    raise ManifestError("Teams-pakken trenger --url, --app-id og --out (f.eks. --out slt-teams.zip)")
+                    raise ManifestError(t("cli.teams_package_needs"))
                 data = teams_package(args.url, args.app_id or "")
             else:
                 document = slack_manifest(args.url, socket_mode=args.socket_mode)
@@ -203,7 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_level, sys.stderr)
         run(args, settings)
-    except (MunicipalityError, FlowError, DatabaseConfigError, DatabaseUnavailable, CliError, SettingsError) as exc:
+    except DatabaseUnavailable as exc:
+        print(f"slt-bot: {t('cli.database_unavailable', detail=exc.detail)}", file=sys.stderr)
+        return 1
+    except (MunicipalityError, FlowError, DatabaseConfigError, CliError, SettingsError) as exc:
         print(f"slt-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.catalog import t
+
 
 class SettingsError(ValueError):
     """The environment asks for something the bot refuses to run with; one clear Norwegian line."""
@@ -36,10 +38,7 @@ class Settings:
     def __post_init__(self) -> None:
         """Refuse the one combination that would silently weaken authentication."""
         if self.teams_emulator and self.microsoft_app_id:
-            raise SettingsError(
-                "SLT_TEAMS_EMULATOR=1 og MICROSOFT_APP_ID kan ikke brukes samtidig: emulatormodus slår av "
-                "autentiseringen. Fjern SLT_TEAMS_EMULATOR i produksjon."
-            )
+            raise SettingsError(t("settings.emulator_with_app_id"))
 
     @property
     def teams_enabled(self) -> bool:

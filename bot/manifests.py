@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 
 import yaml
 
+from bot.core.catalog import t
+
 PLACEHOLDER = "https://slt.example.invalid"
 
 
@@ -23,7 +25,7 @@ def base_url(url: str) -> str:
     """The server's public https base URL, without a trailing slash or path."""
     parsed = urlparse(url.strip())
     if parsed.scheme != "https" or not parsed.netloc:
-        raise ManifestError(f"--url må være en https-adresse, f.eks. https://slt.kommune.no (fikk «{url}»)")
+        raise ManifestError(t("manifest.bad_url", url=url))
     return f"https://{parsed.netloc}{parsed.path.rstrip('/')}"
 
 
@@ -39,7 +41,7 @@ def slack_manifest(url: str | None, *, socket_mode: bool = False) -> dict[str, A
         manifest["settings"]["socket_mode_enabled"] = True
         return dict(manifest)
     if url is None:
-        raise ManifestError("oppgi --url (serverens offentlige https-adresse), eller --socket-mode")
+        raise ManifestError(t("manifest.no_url"))
     return dict(yaml.safe_load(template.replace(PLACEHOLDER, base_url(url))))
 
 
@@ -50,7 +52,7 @@ PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 def teams_manifest(url: str, app_id: str) -> dict[str, Any]:
     """The Teams manifest for this bot (its Azure app id) served from `url`."""
     if not _GUID.match(app_id or ""):
-        raise ManifestError(f"--app-id må være botens Microsoft App ID (en GUID), fikk «{app_id}»")
+        raise ManifestError(t("manifest.bad_app_id", app_id=app_id))
     base = base_url(url)
     text = files("manifest").joinpath("teams", "manifest.json").read_text(encoding="utf-8")
     text = text.replace(PLACEHOLDER, base).replace(PLACEHOLDER_ID, app_id.lower())

@@ -11,7 +11,7 @@ from bot.core.catalog import t
 from bot.core.context import Context
 from bot.core.messages import Facts, Inbound, Part, Reply, Text
 from bot.core.parts import norwegian_date
-from bot.runtime.outbox import queue
+from bot.core.proactive import queue
 from handlers.escalation import recommendation_label
 from handlers.meetings import next_of_each
 from handlers.privacy.audit import audited

@@ -19,7 +19,7 @@ from bot.core.catalog import t
 from bot.core.context import Context
 from bot.core.flows import Flow
 from bot.core.messages import Choice, Choices, Facts, Form, FormField, Inbound, Part, Reply, Text
-from bot.runtime.outbox import queue
+from bot.core.proactive import queue
 from handlers.privacy.audit import audited
 from handlers.privacy.screen import screen_for
 from storage import escalations as store

@@ -13,8 +13,8 @@ from bot.core.catalog import t
 from bot.core.context import Context
 from bot.core.messages import Choice, Form, FormField, Inbound, Part, Reply, Text
 from bot.core.parts import norwegian_date
+from bot.core.proactive import queue
 from bot.core.text import parse_date
-from bot.runtime.outbox import queue
 from handlers.privacy.audit import audited
 from handlers.privacy.screen import screen_for
 from storage import outcomes as store
@@ -23,20 +23,21 @@ from storage.models import MeetingOutcome
 SUBMIT_ACTION = "outcome-submit"
 MEASURES = 3
 RECENT = 10
+# The services a measure or a meeting can involve (catalogue keys outcomes.service.<key>); the label is stored.
 SERVICES = (
-    "Skole",
-    "Skolehelsetjenesten",
-    "Barneverntjenesten",
-    "Politiet",
-    "PPT",
-    "NAV",
-    "BUP",
-    "Psykisk helse og familieteam",
-    "Utekontakten og fritid",
-    "SLT-koordinator",
-    "Foresatte",
-    "Ungdommen selv",
-    "Annet",
+    "school",
+    "school_health",
+    "child_welfare",
+    "police",
+    "ppt",
+    "nav",
+    "bup",
+    "mental_health",
+    "outreach",
+    "coordinator",
+    "parents",
+    "youth",
+    "other",
 )
 NOTIFICATIONS = (("barnevern", "outcomes.notification.barnevern"), ("politi", "outcomes.notification.politi"))
 STATUSES = ("open", "continued", "closed")
@@ -49,8 +50,8 @@ def _options(values: tuple[str, ...]) -> tuple[Choice, ...]:
 
 def outcome_form(ctx: Context) -> Reply:
     """The referat form: a Slack modal, an Adaptive Card, or a prompt per field in the console."""
-    meeting_types = (*(m.name for m in ctx.municipality.meetings), "SLT-innsatsteam")
-    services = _options(SERVICES)
+    meeting_types = (*(m.name for m in ctx.municipality.meetings), t("outcomes.innsatsteam"))
+    services = _options(tuple(t(f"outcomes.service.{key}") for key in SERVICES))
     fields: list[FormField] = [
         FormField("meeting_type", t("outcomes.f.meeting_type"), kind="select", options=_options(meeting_types)),
         FormField("meeting_date", t("outcomes.f.meeting_date"), kind="date"),

@@ -16,8 +16,8 @@ from bot.core.catalog import t
 from bot.core.context import Context
 from bot.core.messages import Link, Part, Reply, Text
 from bot.core.parts import norwegian_date
+from bot.core.proactive import queue
 from bot.municipality import MeetingSeries, Municipality, ReminderRule
-from bot.runtime.outbox import queue
 from handlers.meetings import describe
 from handlers.planning.agenda import agenda_lines
 from handlers.planning.schedule import Occurrence, Overrides, load_overrides, occurrences

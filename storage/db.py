@@ -29,7 +29,11 @@ class DatabaseConfigError(ValueError):
 
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be reached or is locked for longer than the busy timeout."""
+    """The database cannot be reached or is locked for longer than the busy timeout; `detail` says why."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"database unavailable ({detail})")
+        self.detail = detail
 
 
 def async_url(url: str) -> str:
@@ -110,7 +114,7 @@ class Database:
                 await connection.run_sync(_upgrade_to_head)
         except (SQLAlchemyError, OSError) as exc:
             cause = getattr(exc, "orig", None) or exc.__cause__ or exc
-            raise DatabaseUnavailable(f"får ikke kontakt med databasen ({type(cause).__name__}: {cause})") from exc
+            raise DatabaseUnavailable(f"{type(cause).__name__}: {cause}") from exc
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query."""

@@ -6,7 +6,8 @@ import datetime as dt
 
 from bot.core.bot import Bot
 from bot.core.messages import Reply
-from bot.runtime.outbox import MAX_ATTEMPTS, OutboxWorker, SendFailed, queue
+from bot.core.proactive import queue
+from bot.runtime.outbox import MAX_ATTEMPTS, OutboxWorker, SendFailed
 from storage.models import OutboxMessage
 from tests.conftest import FrozenClock
 

@@ -30,7 +30,7 @@ async def test_undelivered_messages_stale_inbox_items_and_unused_personal_chats_
     from sqlalchemy import text
 
     from bot.core.messages import Reply
-    from bot.runtime.outbox import queue
+    from bot.core.proactive import queue
     from storage.db import Database
     from storage.references import save_reference
 

@@ -170,11 +170,14 @@ async def test_a_proactive_post_after_a_restart(
     async with Running(teams_settings, clock) as restarted:  # a new process: only the database remembers
         from bot.channels.teams.connector import TeamsConnector
         from bot.channels.teams.notifier import TeamsNotifier
+        from bot.runtime.conversations import Conversations
 
         outbound = TeamsConnector(teams_settings)
         await outbound.start()
         try:
-            await TeamsNotifier(restarted.bot.db, outbound).send("teams:aad-koord", Reply.text("Ukens oppsummering"))
+            await TeamsNotifier(Conversations(restarted.bot.db), outbound).send(
+                "teams:aad-koord", Reply.text("Ukens oppsummering")
+            )
         finally:
             await outbound.close()
     assert connector.posted[-1]["text"] == "Ukens oppsummering"

@@ -17,6 +17,11 @@ from bot.core.text import fold
 from bot.core.validation import StrictModel, describe_error
 from bot.municipality import Municipality
 
+_NUMBERS = re.compile(r"[\d,;\s]+")
+_NUMBER_SEPARATOR = re.compile(r"[,;\s]+")
+# Labels may contain spaces, so several are separated by commas or "og".
+_LABEL_SEPARATOR = re.compile(r"[,;]|\s+og\s+")
+
 
 class FlowError(Exception):
     """A flow file is invalid; the message names the flow and the step."""
@@ -174,8 +179,8 @@ def match_text(step: FlowStep, typed: str) -> Any:
     if whole is not None:
         return [whole]
     # "1, 3" or "1 3" are numbers; labels may contain spaces, so they are split on commas or "og".
-    separator = r"[,;\s]+" if re.fullmatch(r"[\d,;\s]+", typed.strip()) else r"[,;]|\s+og\s+"
-    pieces = [piece for piece in re.split(separator, typed) if piece.strip()]
+    separator = _NUMBER_SEPARATOR if _NUMBERS.fullmatch(typed.strip()) else _LABEL_SEPARATOR
+    pieces = [piece for piece in separator.split(typed) if piece.strip()]
     picked = [match_one(step, piece) for piece in pieces]
     if not picked or any(p is None for p in picked):
         return None

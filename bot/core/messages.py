@@ -118,7 +118,8 @@ class Form:
     action: str
     title: str
     fields: tuple[FormField, ...]
-    submit_label: str = "Send"
+    # Empty: the channel shows the catalogue's default label.
+    submit_label: str = ""
 
 
 Part = Text | Facts | Link | Choices | Form

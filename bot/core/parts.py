@@ -8,27 +8,11 @@ from bot.core.catalog import t
 from bot.core.messages import Facts, Link, Part, Text
 from bot.municipality import Contact, Routine
 
-MONTHS = (
-    "januar",
-    "februar",
-    "mars",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "desember",
-)
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-
 
 def norwegian_date(day: dt.date, *, weekday: bool = False) -> str:
     """'fredag 27. november 2026' (or without the weekday)."""
-    text = f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
-    return f"{WEEKDAYS[day.weekday()]} {text}" if weekday else text
+    text = f"{day.day}. {t(f'date.month.{day.month}')} {day.year}"
+    return f"{t(f'date.weekday.{day.weekday()}')} {text}" if weekday else text
 
 
 def contact_card(contact: Contact) -> Facts:

@@ -14,10 +14,10 @@ import random
 from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.messages import Reply, reply_from_payload, reply_to_payload
+from bot.core.messages import Reply, reply_from_payload
+from bot.core.proactive import queue
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -52,9 +52,16 @@ class Notifier(Protocol):
         """Deliver, or raise SendFailed."""
 
 
-async def queue(session: AsyncSession, *, key: str, target: str, reply: Reply, now: dt.datetime) -> bool:
-    """Queue a proactive message in the caller's transaction; False if this key was queued before."""
-    return await outbox.enqueue(session, key=key, target=target, payload=reply_to_payload(reply), now=now)
+class Outbox:
+    """The channels' door to the outbox: a reply that could not be delivered now is queued for the worker."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db, self.clock = db, clock
+
+    async def later(self, *, key: str, target: str, reply: Reply) -> None:
+        """Queue a reply for the outbox worker, which retries with backoff."""
+        async with self.db.session() as session:
+            await queue(session, key=key, target=target, reply=reply, now=self.clock())
 
 
 async def take_pending(db: Database, clock: Clock, *, target: str) -> list[Reply]:

@@ -15,6 +15,7 @@ from typing import Literal
 
 import holidays
 
+from bot.core.catalog import t
 from bot.core.context import Context
 from bot.municipality import MeetingSeries, Municipality
 from storage.meetings import list_overrides
@@ -131,7 +132,7 @@ def occurrences(
             day = rule_date(series, year, month)
             if day is not None and start <= day <= end and month in series.schedule.months:
                 if month in series.skip_months:
-                    found.append(Occurrence(series, day, day, "skipped", reason="ingen møte denne måneden"))
+                    found.append(Occurrence(series, day, day, "skipped", reason=t("schedule.no_meeting_this_month")))
                 else:
                     found.append(_place(municipality, series, day))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)

@@ -17,20 +17,13 @@ from pathlib import Path
 import phonenumbers
 from stdnum.no import fodselsnummer, kontonr
 
+from bot.core.catalog import t
 from bot.core.text import fold
 from bot.municipality import Municipality
 
-# Kinds as the user sees them, in the order they are listed, with the marker that replaces each in the text.
-KINDS = {
-    "navn": "[navn]",
-    "fødselsnummer": "[fødselsnummer]",
-    "telefonnummer": "[telefonnummer]",
-    "e-postadresse": "[e-post]",
-    "adresse": "[adresse]",
-    "kontonummer": "[kontonummer]",
-    "skole og klasse": "[skole og klasse]",
-    "alder og sted": "[alder og sted]",
-}
+# Kinds in the order they are listed to the user; each has a label and a marker (screen.kind.<kind>,
+# screen.marker.<kind>) in the catalogue.
+KINDS = ("name", "national_id", "phone", "email", "address", "account", "school_class", "age_place")
 
 DATA = Path(__file__).resolve().parent / "data"
 NAMES_FILES = tuple(DATA / name for name in ("first_names_no.txt", "first_names_young_no.txt"))
@@ -107,9 +100,9 @@ class Screening:
 
     @property
     def kinds(self) -> list[str]:
-        """The kinds found, each once, in the order of KINDS."""
+        """The kinds found, each once, in the order of KINDS, as the user reads them (e.g. 'navn')."""
         found = {finding.kind for finding in self.findings}
-        return [kind for kind in KINDS if kind in found]
+        return [t(f"screen.kind.{kind}") for kind in KINDS if kind in found]
 
     @property
     def redacted(self) -> str:
@@ -117,7 +110,7 @@ class Screening:
         result, cursor = [], 0
         for finding in self.findings:
             result.append(self.text[cursor : finding.start])
-            result.append(KINDS[finding.kind])
+            result.append(t(f"screen.marker.{finding.kind}"))
             cursor = finding.end
         result.append(self.text[cursor:])
         return "".join(result)
@@ -143,12 +136,12 @@ class Screen:
         found += self._eleven_digits(text)
         found += self._accounts(text)
         found += self._phones(text, found)
-        found += self._pattern(text, _STREET, "adresse")
+        found += self._pattern(text, _STREET, "address")
         found += self._postcodes(text)
-        found += self._pattern(text, _CLASS, "skole og klasse")
-        found += self._pattern(text, _AGE_PLACE, "alder og sted")
-        found += self._pattern(text, _PLACE_AGE, "alder og sted")
-        found += self._pattern(text, _PERSON_AGE, "alder og sted")
+        found += self._pattern(text, _CLASS, "school_class")
+        found += self._pattern(text, _AGE_PLACE, "age_place")
+        found += self._pattern(text, _PLACE_AGE, "age_place")
+        found += self._pattern(text, _PERSON_AGE, "age_place")
         found += self._names(text, found)
         return Screening(text=text, findings=_merge(found))
 
@@ -158,7 +151,7 @@ class Screen:
 
     @staticmethod
     def _emails(text: str) -> list[Finding]:
-        return [Finding("e-postadresse", m.start(), m.end()) for m in _EMAIL.finditer(text)]
+        return [Finding("email", m.start(), m.end()) for m in _EMAIL.finditer(text)]
 
     @staticmethod
     def _eleven_digits(text: str) -> list[Finding]:
@@ -167,14 +160,14 @@ class Screen:
         for match in _ELEVEN_DIGITS.finditer(text):
             digits = match.group(1) + match.group(2)
             if fodselsnummer.is_valid(digits) or _looks_like_birth_date(match.group(1)):
-                found.append(Finding("fødselsnummer", match.start(), match.end()))
+                found.append(Finding("national_id", match.start(), match.end()))
             elif kontonr.is_valid(digits):
-                found.append(Finding("kontonummer", match.start(), match.end()))
+                found.append(Finding("account", match.start(), match.end()))
         return found
 
     @staticmethod
     def _accounts(text: str) -> list[Finding]:
-        return [Finding("kontonummer", m.start(), m.end()) for m in _ACCOUNT.finditer(text)]
+        return [Finding("account", m.start(), m.end()) for m in _ACCOUNT.finditer(text)]
 
     @staticmethod
     def _phones(text: str, already: list[Finding]) -> list[Finding]:
@@ -189,7 +182,7 @@ class Screen:
                 or _overlaps(match.start, match.end, already)
             ):
                 continue
-            found.append(Finding("telefonnummer", match.start, match.end))
+            found.append(Finding("phone", match.start, match.end))
         return found
 
     @staticmethod
@@ -200,7 +193,7 @@ class Screen:
             # "i 2025 Oslo..." is a year; post codes here are rarely in 1950-2099 without an address before them.
             if 1950 <= number <= 2099 and not re.search(r"\d\s*,?\s*$", text[: match.start()]):
                 continue
-            found.append(Finding("adresse", match.start(), match.end()))
+            found.append(Finding("address", match.start(), match.end()))
         return found
 
     def _names(self, text: str, already: list[Finding]) -> list[Finding]:
@@ -217,7 +210,7 @@ class Screen:
             while index + 1 < len(words) and self._continues_name(text, words[index], words[index + 1]):
                 index += 1
                 end = words[index].end()
-            found.append(Finding("navn", word.start(), end))
+            found.append(Finding("name", word.start(), end))
             index += 1
         return found
 

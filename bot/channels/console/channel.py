@@ -72,13 +72,13 @@ class ConsoleChannel:
         values: dict[str, str | list[str]] = {}
         for field in form.fields:
             options = list(field.options)
-            prompt = plain(field.label) + ("" if field.required else " (valgfritt)")
+            prompt = plain(field.label) + ("" if field.required else " " + t("console.optional"))
             if options:
                 prompt += "\n" + "\n".join(f"  {i}) {o.label}" for i, o in enumerate(options, 1))
             self.write(prompt + ":")
             line = await self._readline()
             if line is None or fold(line.strip()) == "avbryt":
-                self.write("Skjemaet er avbrutt. Ingenting er lagret.\n")
+                self.write(t("console.form_cancelled") + "\n")
                 return
             values[field.name] = _form_answer(line.strip(), options, multiple=field.kind == "multiselect")
         await self.show(
@@ -95,9 +95,7 @@ class ConsoleChannel:
     async def run(self) -> None:
         """The read-answer loop; shows a dialog in progress first, so a restart resumes it."""
         if self.interactive:
-            self.write(
-                f"SLT-assistenten for {self.bot.municipality.name}. Skriv «hjelp», eller Ctrl-D for å avslutte.\n"
-            )
+            self.write(t("console.welcome", municipality=self.bot.municipality.name) + "\n")
         waiting = await take_pending(self.bot.db, self.bot.context.clock, target=self.user_id)
         if waiting:
             self.write(t("console.notifications", n=len(waiting)) + "\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.catalog import t
 from bot.core.messages import Choices, Facts, Form, Link, Reply, Text
 
 _BOLD = re.compile(r"\*(\S(?:[^*\n]*\S)?)\*")
@@ -42,7 +43,7 @@ def render(reply: Reply, *, first_number: int = 1) -> tuple[str, list[NumberedCh
             lines.append(f"  {part.title}: {part.url}")
         elif isinstance(part, Choices):
             if part.prompt:
-                lines.append(f"{part.prompt} (f.eks. «1, 3»):" if part.multiple else f"{part.prompt}:")
+                lines.append(f"{part.prompt} {t('console.pick_many')}:" if part.multiple else f"{part.prompt}:")
             for option in part.options:
                 lines.append(f"  {number}) {option.label}")
                 numbered.append(NumberedChoice(number, option.label, part.action, option.value, part.multiple))

@@ -36,6 +36,7 @@ from bot.config import Settings
 from bot.core.bot import Bot
 from bot.core.messages import Inbound
 from bot.runtime.inbox import Inbox
+from bot.runtime.outbox import Outbox
 from bot.runtime.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class SlackChannel:
         self.app_token = settings.slack_app_token
         self.inbox = Inbox(bot.db, bot.context.clock)
         self.notifier = SlackNotifier(self.client)
-        self.delivery = SlackDelivery(self.client, bot.db, bot.context.clock)
+        self.delivery = SlackDelivery(self.client, Outbox(bot.db, bot.context.clock))
         self._tasks: set[asyncio.Task[None]] = set()
         # Work waits here after the ack; a few workers drain it, so a burst of requests is acknowledged at
         # full speed and worked through right after. The payload is already in the inbox: a crash loses nothing.

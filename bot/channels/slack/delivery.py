@@ -15,10 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.slack import render
 from bot.channels.slack.inbound import Where, metadata
 from bot.channels.slack.notifier import failure
-from bot.core.clock import Clock
 from bot.core.messages import Form, Reply
-from bot.runtime.outbox import queue
-from storage.db import Database
+from bot.runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +24,8 @@ log = logging.getLogger(__name__)
 class SlackDelivery:
     """Posts replies where they belong with the bot's Web API client."""
 
-    def __init__(self, client: AsyncWebClient, db: Database, clock: Clock) -> None:
-        self.client, self.db, self.clock = client, db, clock
+    def __init__(self, client: AsyncWebClient, outbox: Outbox) -> None:
+        self.client, self.outbox = client, outbox
 
     async def deliver(self, replies: list[Reply], where: Where) -> None:
         """Post each reply: a form as a modal while the trigger id lasts, private work to the DM."""
@@ -52,9 +50,8 @@ class SlackDelivery:
                 # Not lost: the outbox tries again with backoff, as a direct message to the user.
                 reason = failure(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
                 log.warning("slack: reply failed (%s); queued for retry", reason)
-                async with self.db.session() as session:
-                    key = f"reply:{id(reply)}:{self.clock().timestamp()}"
-                    await queue(session, key=key, target=f"slack:{where.user}", reply=reply, now=self.clock())
+                key = f"reply:{id(reply)}:{self.outbox.clock().timestamp()}"
+                await self.outbox.later(key=key, target=f"slack:{where.user}", reply=reply)
 
     async def open_modal(self, reply: Reply, where: Where) -> bool:
         """Open the reply's form as a modal (needs a fresh trigger id); False if Slack refused."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.catalog import t
 from bot.core.messages import Choices, Facts, Form, FormField, Link, Part, Reply, Text
 
 MAX_MESSAGE_BLOCKS = 50
@@ -185,8 +186,8 @@ def modal(form: Form, *, metadata: dict[str, str], intro: tuple[Part, ...] = ())
         "type": "modal",
         "callback_id": form.action,
         "title": _plain(form.title, MAX_TITLE),
-        "submit": _plain(form.submit_label, MAX_TITLE),
-        "close": _plain("Avbryt", MAX_TITLE),
+        "submit": _plain(form.submit_label or t("form.submit"), MAX_TITLE),
+        "close": _plain(t("form.close"), MAX_TITLE),
         "private_metadata": json.dumps(metadata)[:3000],
         "blocks": blocks[:MAX_MODAL_BLOCKS],
     }

@@ -26,7 +26,9 @@ from bot.config import Settings
 from bot.core.bot import Bot
 from bot.core.catalog import t
 from bot.core.messages import Reply, inbound_from_payload, inbound_to_payload
+from bot.runtime.conversations import Conversations
 from bot.runtime.inbox import Inbox
+from bot.runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,9 @@ class TeamsChannel:
         )
         self.auth = ConfigurationBotFrameworkAuthentication(config)
         self.connector = TeamsConnector(settings)
-        self.notifier = TeamsNotifier(bot.db, self.connector)
-        self.delivery = TeamsDelivery(self.connector, bot.db, bot.context.clock)
+        conversations = Conversations(bot.db)
+        self.notifier = TeamsNotifier(conversations, self.connector)
+        self.delivery = TeamsDelivery(self.connector, conversations, Outbox(bot.db, bot.context.clock))
         self.inbox = Inbox(bot.db, bot.context.clock)
 
     def mount(self, web_app: web.Application) -> None:

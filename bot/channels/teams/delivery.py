@@ -16,11 +16,9 @@ from bot.channels.teams import inbound as translate
 from bot.channels.teams.connector import TeamsConnector
 from bot.channels.teams.render import activity as render_activity
 from bot.core.catalog import t
-from bot.core.clock import Clock
 from bot.core.messages import Inbound, Reply
-from bot.runtime.outbox import SendFailed, queue
-from storage.db import Database
-from storage.references import delete_reference, find_reference, save_reference
+from bot.runtime.conversations import Conversations
+from bot.runtime.outbox import Outbox, SendFailed
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +28,9 @@ SEND_ATTEMPTS = 3
 class TeamsDelivery:
     """Remembers conversations (their ConversationReference) and posts replies where they belong."""
 
-    def __init__(self, connector: TeamsConnector, db: Database, clock: Clock) -> None:
-        self.connector, self.db, self.clock = connector, db, clock
+    def __init__(self, connector: TeamsConnector, conversations: Conversations, outbox: Outbox) -> None:
+        self.connector, self.conversations, self.outbox = connector, conversations, outbox
+        self.clock = outbox.clock
         self._saved: dict[str, str] = {}
 
     async def remember(self, body: dict[str, Any]) -> None:
@@ -45,23 +44,20 @@ class TeamsDelivery:
         fingerprint = today + json.dumps({k: v for k, v in reference.items() if k != "activityId"}, sort_keys=True)
         if self._saved.get(conversation) == fingerprint:
             return  # unchanged since the last message: no need to write it again
-        async with self.db.session() as session:
-            await save_reference(
-                session,
-                conversation_id=conversation,
-                user_id=user_id.removeprefix("teams:") if kind == "personal" else "",
-                kind=kind,
-                reference=reference,
-                now=self.clock(),
-            )
+        await self.conversations.save(
+            conversation_id=conversation,
+            user_id=user_id.removeprefix("teams:") if kind == "personal" else "",
+            kind=kind,
+            reference=reference,
+            now=self.clock(),
+        )
         self._saved[conversation] = fingerprint
 
     async def _personal(self, payload: dict[str, Any], inbound: Inbound, *, fresh: bool = False) -> dict[str, Any]:
         """The reference of the sender's personal chat: stored, or created now (Teams has no ephemeral messages)."""
         user = inbound.user_id.removeprefix("teams:")
         if not fresh:
-            async with self.db.session() as session:
-                stored = await find_reference(session, target=user)
+            stored = await self.conversations.find(user)
             if stored is not None:
                 return stored
         reference = payload["reference"]
@@ -88,8 +84,7 @@ class TeamsDelivery:
             if await self._post(where, reply, reply_to, target) or where is reference or inbound is None:
                 continue
             # The stored personal chat is gone (the app was removed for this person): forget it, open it anew, once.
-            async with self.db.session() as session:
-                await delete_reference(session, conversation_id=where["conversation"]["id"])
+            await self.conversations.forget(where["conversation"]["id"])
             self._saved.pop(where["conversation"]["id"], None)
             try:
                 personal = await self._personal(payload, inbound, fresh=True)
@@ -117,10 +112,10 @@ class TeamsDelivery:
                 if attempt == SEND_ATTEMPTS - 1:
                     # Not lost: the outbox keeps trying this conversation with backoff.
                     log.warning("teams: reply failed (%s); queued for retry", exc)
-                    async with self.db.session() as session:
-                        key = f"reply:{reply_to}:{id(reply)}:{self.clock().timestamp()}"
-                        where = target or f"teams:{reference['conversation']['id']}"
-                        await queue(session, key=key, target=where, reply=reply, now=self.clock())
+                    key = f"reply:{reply_to}:{id(reply)}:{self.clock().timestamp()}"
+                    await self.outbox.later(
+                        key=key, target=target or f"teams:{reference['conversation']['id']}", reply=reply
+                    )
                     return True
                 await asyncio.sleep(min(exc.retry_after or 0.5 * 2**attempt, 5.0))
         return True

@@ -5,9 +5,8 @@ from __future__ import annotations
 from bot.channels.teams.connector import TeamsConnector
 from bot.channels.teams.render import activity as render_activity
 from bot.core.messages import Reply
+from bot.runtime.conversations import Conversations
 from bot.runtime.outbox import SendFailed
-from storage.db import Database
-from storage.references import find_reference
 
 
 class TeamsNotifier:
@@ -17,13 +16,12 @@ class TeamsNotifier:
     # Teams allows 7 sends a second and 60 per 30 seconds per conversation: one every half second stays under both.
     min_interval = 0.5
 
-    def __init__(self, db: Database, connector: TeamsConnector) -> None:
-        self.db, self.connector = db, connector
+    def __init__(self, conversations: Conversations, connector: TeamsConnector) -> None:
+        self.conversations, self.connector = conversations, connector
 
     async def send(self, target: str, reply: Reply) -> None:
         """Post to the stored conversation of a target ('teams:<conversation>' or 'teams:<user>')."""
-        async with self.db.session() as session:
-            reference = await find_reference(session, target=target.removeprefix("teams:"))
+        reference = await self.conversations.find(target.removeprefix("teams:"))
         if reference is None:
             raise SendFailed(
                 "teams: no conversation stored for this target (is the app installed there?)", permanent=True

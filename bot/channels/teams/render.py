@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from bot.core.catalog import t
 from bot.core.messages import Choices, Facts, Form, FormField, Link, Part, Reply, Text
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -64,7 +65,7 @@ def _choices(part: Choices) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
 def _input(field: FormField) -> dict[str, Any]:
     base: dict[str, Any] = {"id": field.name, "label": field.label, "isRequired": field.required}
     if field.required:
-        base["errorMessage"] = "Må fylles ut"
+        base["errorMessage"] = t("form.required")
     if field.kind in ("text", "multiline"):
         element = {
             "type": "Input.Text",
@@ -108,7 +109,13 @@ def card(parts: tuple[Part, ...]) -> dict[str, Any]:
             body.append(
                 {
                     "type": "ActionSet",
-                    "actions": [{"type": "Action.Submit", "title": part.submit_label, "data": {"action": part.action}}],
+                    "actions": [
+                        {
+                            "type": "Action.Submit",
+                            "title": part.submit_label or t("form.submit"),
+                            "data": {"action": part.action},
+                        }
+                    ],
                 }
             )
     result: dict[str, Any] = {
