@@ -133,38 +133,36 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
 
 
 def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier]) -> list[Job]:
-    """Every recurring job, wired in one place (the scheduler itself knows none of them)."""
+    """Every recurring job, wired in one place (the scheduler itself knows none of them).
+
+    On start, the jobs with `catch_up` run once in this order, for what was missed while the server was down.
+    """
     ctx = bot.context
     worker = OutboxWorker(db=bot.db, clock=ctx.clock, notifiers=dict(notifiers))
     digest_at = bot.municipality.digest
+
+    async def due_reminders() -> int:
+        return await reminders.queue_due_reminders(ctx)
+
+    async def follow_ups() -> int:
+        return await outcomes.remind_follow_ups(ctx)
+
+    async def retention_run() -> dict[str, int]:
+        return await retention.apply_retention(ctx)
+
+    async def weekly_digest() -> int:
+        return await digest.queue_weekly_digest(ctx)
+
+    async def missed_digest() -> int:
+        return await digest.catch_up_weekly_digest(ctx)
+
     return [
         Job("outbox", worker.deliver_due, seconds=OUTBOX_SECONDS),
-        Job(
-            "reminders",
-            lambda: reminders.queue_due_reminders(ctx),
-            seconds=REMINDER_SECONDS,
-            catch_up=lambda: reminders.queue_due_reminders(ctx),
-        ),
+        Job("reminders", due_reminders, seconds=REMINDER_SECONDS, catch_up=due_reminders),
         Job("expire-dialogs", ctx.dialogs.expire, seconds=DIALOG_SWEEP_SECONDS),
-        Job(
-            "follow-ups",
-            lambda: outcomes.remind_follow_ups(ctx),
-            at=FOLLOW_UP_AT,
-            catch_up=lambda: outcomes.remind_follow_ups(ctx),
-        ),
-        Job(
-            "retention",
-            lambda: retention.apply_retention(ctx),
-            at=RETENTION_AT,
-            catch_up=lambda: retention.apply_retention(ctx),
-        ),
-        Job(
-            "digest",
-            lambda: digest.queue_weekly_digest(ctx),
-            at=digest_at.at,
-            weekday=digest_at.weekday,
-            catch_up=lambda: digest.catch_up_weekly_digest(ctx),
-        ),
+        Job("follow-ups", follow_ups, at=FOLLOW_UP_AT, catch_up=follow_ups),
+        Job("retention", retention_run, at=RETENTION_AT, catch_up=retention_run),
+        Job("digest", weekly_digest, at=digest_at.at, weekday=digest_at.weekday, catch_up=missed_digest),
     ]
 
 

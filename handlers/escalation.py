@@ -31,6 +31,8 @@ NOTIFY_ACTION = "escalation-notify"
 SUMMARY_ACTION = "escalation-summary"
 SUMMARY_CHOICE_ACTION = "escalation-summary-choice"
 MAX_SUMMARY = 400
+# The values of the flow's yes/no answers (bot/data/flows/bekymring.yaml), looked up for their labels.
+YES, NO = "ja", "nei"  # vocabulary: flow answer values
 # Letters and digits that cannot be mistaken for each other when read aloud or copied by hand.
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 RECENT = 15
@@ -202,12 +204,12 @@ def summary_reply(record: EscalationRecord, flow: Flow | None, description: str)
             _label(
                 flow,
                 "school_team_discussed",
-                None if record.school_team_discussed is None else "ja" if record.school_team_discussed else "nei",
+                None if record.school_team_discussed is None else YES if record.school_team_discussed else NO,
             ),
         ),
         (
             t("escalation.field.anonymous"),
-            _label(flow, "anonymous", None if record.anonymous is None else "ja" if record.anonymous else "nei"),
+            _label(flow, "anonymous", None if record.anonymous is None else YES if record.anonymous else NO),
         ),
         (t("escalation.field.consent"), _label(flow, "consent", record.consent)),
         (t("escalation.field.recommendation"), recommendation_label(record.recommendation)),

@@ -17,13 +17,15 @@ from storage import keys
 from storage import topics as store
 
 VOTE_ACTION = "topic-vote"
+# The vote period while no topic meeting is planned.
+NO_MEETING = "ingen-mote"  # vocabulary: a period key, never shown
 
 
 async def _vote_period(ctx: Context) -> str:
     """Votes count once per person per meeting: the period is the next topic meeting's (rule) date."""
     series = topic_series(ctx.municipality)
     next_ones = await coming(ctx, series, 1) if series else []
-    return next_ones[0].rule_date.isoformat() if next_ones else "ingen-mote"
+    return next_ones[0].rule_date.isoformat() if next_ones else NO_MEETING
 
 
 async def vote(inbound: Inbound, ctx: Context) -> list[Reply]:

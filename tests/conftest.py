@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.app import Bot, build_bot
+from bot.app import build_bot
 from bot.config import BUNDLED_MUNICIPALITY, Settings
+from bot.core.bot import Bot
 from tests.conversation import Conversation
 
 OSLO = dt.timezone(dt.timedelta(hours=1))  # November: CET, no DST

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Bot, load_flows
+from bot.app import load_flows
 from bot.config import BUNDLED_MUNICIPALITY
+from bot.core.bot import Bot
 from bot.core.dialogs import CONTROL_ACTION, DIALOG_ACTION, DialogEngine
 from bot.core.flows import Flow, FlowError, flow_problems, load_flow
 from bot.core.messages import Choices, Inbound
@@ -274,6 +275,15 @@ def test_malformed_flow_file_names_the_field(tmp_path: Path) -> None:
     path = tmp_path / "flyt.yaml"
     path.write_text("id: x\ntitle: X\nstart: a\nsteps:\n  a: {kind: kanskje}\n", encoding="utf-8")
     with pytest.raises(FlowError, match=r"flyt.yaml: steps.a.kind"):
+        load_flow(path)
+
+
+@pytest.mark.parametrize("step", ["intro", "status", "none_yet", "function"])
+def test_a_flow_error_names_the_step_whatever_it_is_called(tmp_path: Path, step: str) -> None:
+    # Step names are the municipality's own words; none may be mistaken for one of pydantic's location tags.
+    path = tmp_path / "flyt.yaml"
+    path.write_text(f"id: x\ntitle: X\nstart: {step}\nsteps:\n  {step}:\n    choices: [{{value: v}}]\n")
+    with pytest.raises(FlowError, match=rf"steps\.{step}\.choices\[0\]\.label: mangler"):
         load_flow(path)
 
 

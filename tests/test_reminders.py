@@ -6,8 +6,9 @@ import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from bot.app import Bot, build_bot
+from bot.app import build_bot
 from bot.config import Settings
+from bot.core.bot import Bot
 from bot.core.messages import Reply
 from bot.runtime.leader import LeaderLock
 from bot.runtime.outbox import OutboxWorker

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.catalog import t
 from bot.core.context import Context, HelpEntry
-from bot.core.dialogs import CONTROL_ACTION, DIALOG_ACTION
+from bot.core.dialogs import BACK, CANCEL, CONTROL_ACTION, DIALOG_ACTION
 from bot.core.messages import Inbound, Reply
 from bot.core.text import fold, similarity
 
@@ -154,7 +154,7 @@ class Router:
             prefix = inbound.action.split(":", 1)[0]
             return prefix in (DIALOG_ACTION, CONTROL_ACTION) or prefix in self._private_actions
         folded = fold(inbound.text).strip(" .!?")
-        if not folded or folded in ("avbryt", "tilbake"):
+        if not folded or folded in (CANCEL, BACK):
             return False
         if ctx.dialogs.flow_for_word(folded) is not None:
             return True
@@ -177,7 +177,7 @@ class Router:
         flow = ctx.dialogs.flow_for_word(folded)
         if flow is not None:
             return _private(await ctx.dialogs.start(inbound, flow.id))
-        if folded in ("avbryt", "tilbake"):
+        if folded in (CANCEL, BACK):
             return [Reply.text(t("router.nothing_to_cancel"), ephemeral=True)]
         command = self.find_command(text)
         if command is not None:

@@ -8,7 +8,7 @@ import unicodedata
 from difflib import SequenceMatcher
 
 # Nynorsk and common colloquial forms folded onto the bokmål word the bot's keywords use.
-SYNONYMS = {
+SYNONYMS = {  # vocabulary: words read, folded onto the words the keywords use
     "kven": "hvem",
     "kva": "hva",
     "kvar": "hvor",

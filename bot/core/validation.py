@@ -24,13 +24,17 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+# The tags pydantic adds to a location for validators and union members; field and step names are kept.
+_INTERNAL = re.compile(r"function-(?:after|before|wrap|plain)\[.*\]|int|str|none|bool|float|(?:list|tuple|dict)\[.*\]")
+
+
 def location(loc: tuple[int | str, ...]) -> str:
-    """Render a pydantic error location as `contacts[1].phone`."""
+    """Render a pydantic error location as `contacts[1].phone` (or `steps.intro.choices[0].label`)."""
     text = ""
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif not part.startswith(("function-", "int", "str", "none")):
+        elif not _INTERNAL.fullmatch(part):
             text += f".{part}" if text else part
     return text or t("validation.top_level")
 

@@ -1,1 +1,1 @@
-"""What keeps work alive: the inbox, the outbox, the scheduler with its leader lock, and logging."""
+"""What keeps work alive: inbox, outbox, scheduler and leader lock, worker pool, stored conversations, logging."""

@@ -47,11 +47,16 @@ class Job:
     weekday: int | None = None
     catch_up: Callable[[], Awaitable[object]] | None = None
 
+    def __post_init__(self) -> None:
+        """A job runs on an interval or at a time of day, never both (the trigger could only honour one)."""
+        if (self.seconds is None) == (self.at is None) or (self.weekday is not None and self.at is None):
+            raise ValueError(f"job {self.name}: give seconds, or at (with an optional weekday)")
+
     def trigger(self, tz: ZoneInfo) -> BaseTrigger:
         """The APScheduler trigger for this job."""
         if self.seconds is not None:
             return IntervalTrigger(seconds=self.seconds, timezone=tz)
-        assert self.at is not None, f"job {self.name} needs seconds or at"
+        assert self.at is not None
         if self.weekday is not None:
             return CronTrigger(day_of_week=self.weekday, hour=self.at.hour, minute=self.at.minute, timezone=tz)
         return CronTrigger(hour=self.at.hour, minute=self.at.minute, timezone=tz)

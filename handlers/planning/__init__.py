@@ -1,1 +1,1 @@
-"""Meeting planning: the schedule rules (holidays, overrides) and the iCalendar feed."""
+"""Meeting planning: the schedule rules (holidays, overrides), the agenda of a meeting and the iCalendar feed."""

@@ -20,6 +20,7 @@ from bot.municipality import Municipality
 from handlers.planning.schedule import Occurrence, load_overrides, occurrences
 from storage.meetings import override_revisions
 
+# ASCII on purpose: some clients show a product id with UTF-8 in it badly.
 PRODID = "-//SLT-assistenten//Moteplan//NO"
 
 
@@ -80,6 +81,7 @@ async def calendar_ics(ctx: Context, start: dt.date, end: dt.date) -> str:
         for occurrence in occurrences(municipality, series, start, end, overrides):
             sequence = revisions.get((series.id, occurrence.rule_date), 0)
             calendar.add_component(_event(municipality, occurrence, stamp, sequence))
-    # The zone's rules for the feed's span (a moved meeting may fall a little outside it).
-    calendar.add_missing_timezones(first_date=start - dt.timedelta(days=31), last_date=end + dt.timedelta(days=31))
+    # The zone's rules for whole years around the feed's span, so a meeting moved well outside it is still
+    # covered and the block changes once a year, not every day.
+    calendar.add_missing_timezones(first_date=dt.date(start.year - 1, 1, 1), last_date=dt.date(end.year + 2, 1, 1))
     return str(calendar.to_ical().decode("utf-8"))

@@ -110,9 +110,9 @@ def _apply(occurrence: Occurrence, overrides: Overrides) -> Occurrence:
         return occurrence
     action, new_date = change
     if action == "cancel":
-        return replace(occurrence, status="cancelled", reason="avlyst")
+        return replace(occurrence, status="cancelled", reason=t("schedule.cancelled"))
     assert new_date is not None
-    return replace(occurrence, day=new_date, status="planned", reason="flyttet av SLT-koordinator")
+    return replace(occurrence, day=new_date, status="planned", reason=t("schedule.moved_by_coordinator"))
 
 
 def occurrences(

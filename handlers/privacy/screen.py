@@ -272,7 +272,8 @@ _QUESTION_WORDS = frozenset(
     ["hva", "hvem", "hvor", "hvordan", "hvorfor", "nar", "hvilke", "hvilken", "kva", "kven", "kvar", "korleis"]
 )
 
-_COMMON_AFTER_CUE = frozenset(("som har er var skal kan vil ble blir og i pa med til fra ikke").split())
+# Words that follow a cue and are not names.
+_COMMON_AFTER_CUE = frozenset("som har er var skal kan vil ble blir og i pa med til fra ikke".split())  # vocabulary
 
 
 def _looks_like_birth_date(first_six: str) -> bool:

@@ -67,7 +67,7 @@ def _read(translate_one: Any, body: Any) -> Any:
 
 
 class SlackChannel:
-    """Everything Slack: inbound listeners, replies, App Home, the notifier and Socket Mode."""
+    """The Slack channel: bolt and its listeners, the inbox and the workers; delivery, notifier and socket apart."""
 
     def __init__(self, bot: Bot, settings: Settings) -> None:
         self.bot = bot

@@ -12,7 +12,9 @@ from bot.core.messages import Inbound, inbound_from_payload, inbound_to_payload
 
 CHANNEL = "slack"
 # The text each slash command stands for: /slt-tema Skjermbruk -> "tema Skjermbruk".
-COMMANDS = {"/slt": "", "/slt-tema": "tema", "/slt-bekymring": "bekymring"}
+COMMANDS = {"/slt": "", "/slt-tema": "tema", "/slt-bekymring": "bekymring"}  # vocabulary: command words
+# A bare /slt asks for the menu.
+HELP_WORD = "hjelp"  # vocabulary: the command word for help
 _MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 
 
@@ -45,7 +47,7 @@ def from_command(body: dict[str, Any]) -> tuple[str, Inbound, Where]:
     user, channel = body["user_id"], body.get("channel_id")
     is_dm = body.get("channel_name") == "directmessage" or str(channel or "").startswith("D")
     word = COMMANDS.get(body.get("command", ""), "")
-    text = " ".join(part for part in (word, body.get("text", "").strip()) if part) or "hjelp"
+    text = " ".join(part for part in (word, body.get("text", "").strip()) if part) or HELP_WORD
     where = Where(channel, user, is_dm, body.get("trigger_id", ""), private=True)
     return f"command:{body.get('trigger_id', '')}", _inbound(user, channel, is_dm, text=text), where
 

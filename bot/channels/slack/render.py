@@ -24,7 +24,7 @@ MAX_TITLE = 24
 # action_id = "<action>|<n>": Slack wants unique action ids in a message; the part after | is dropped inbound.
 SEPARATOR = "|"
 # A checkbox change in a message fires an action too; this suffix marks it as "not yet: wait for the button".
-PICK_SUFFIX = "#velg"
+PICK_SUFFIX = "#velg"  # vocabulary: an action id suffix, never shown
 STATE_VALUE = "__state__"
 OPEN_FORM = "open-form"
 
@@ -84,7 +84,7 @@ def _choices(part: Choices) -> list[dict[str, Any]]:
             blocks.append({"type": "actions", "elements": [checkboxes]})
         done = {
             "type": "button",
-            "text": _plain("Neste"),
+            "text": _plain(t("choices.next")),
             "action_id": f"{part.action}{SEPARATOR}done",
             "value": STATE_VALUE,
             "style": "primary",
@@ -132,7 +132,7 @@ def blocks_for(parts: tuple[Part, ...], *, limit: int = MAX_MESSAGE_BLOCKS) -> l
         elif isinstance(part, Form):
             blocks += _form_button(part)
     if len(blocks) > limit:
-        blocks = [*blocks[: limit - 1], *_sections("… (forkortet: svaret var for langt for Slack)")]
+        blocks = [*blocks[: limit - 1], *_sections(t("slack.truncated"))]
     return blocks
 
 

@@ -37,7 +37,7 @@ ROUTE = "/api/messages"
 
 
 class TeamsChannel:
-    """Everything Teams: authentication, the endpoint, replies, install welcome and the notifier."""
+    """The Teams endpoint: checks, authentication, the inbox and the install welcome; replies go via delivery."""
 
     def __init__(self, bot: Bot, settings: Settings) -> None:
         from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication

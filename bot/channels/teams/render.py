@@ -54,7 +54,7 @@ def _choices(part: Choices) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
                 "choices": [{"title": o.label, "value": o.value} for o in part.options],
             }
         )
-        return body, [{"type": "Action.Submit", "title": "Neste", "data": {"action": part.action}}]
+        return body, [{"type": "Action.Submit", "title": t("choices.next"), "data": {"action": part.action}}]
     actions = [
         {"type": "Action.Submit", "title": o.label, "data": {"action": part.action, "value": o.value}}
         for o in part.options
@@ -136,7 +136,7 @@ def activity(reply: Reply) -> dict[str, Any]:
         return {"type": "message", "text": markdown("\n\n".join(texts)), "textFormat": "markdown"}
     content = card(reply.parts)
     if len(json.dumps(content).encode()) > MAX_CARD_BYTES:
-        content = card((*reply.parts[:10], Text("… (forkortet: svaret var for langt for Teams)")))
+        content = card((*reply.parts[:10], Text(t("teams.truncated"))))
     summary = next((p.text for p in reply.parts if isinstance(p, Text)), "SLT-assistenten")
     return {
         "type": "message",
