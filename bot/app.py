@@ -20,7 +20,7 @@ from bot.core.dialogs import DialogEngine
 from bot.core.flows import Flow, load_flow
 from bot.core.messages import Inbound, Reply
 from bot.core.router import Router
-from bot.municipality import Municipality, load_municipality
+from bot.municipality import Municipality, load_municipalities
 from bot.runtime.leader import LeaderLock
 from bot.runtime.outbox import Notifier, OutboxWorker
 from bot.runtime.scheduler import Job, build_scheduler, catch_up, stop
@@ -119,17 +119,28 @@ def load_flows(municipality: Municipality, base: Path) -> dict[str, Flow]:
 
 
 def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
-    """Build the bot from settings; raises MunicipalityError or FlowError with one clear line if misconfigured."""
-    municipality = load_municipality(settings.municipality_path)
-    db = Database(settings.database_url)
-    flows = load_flows(municipality, settings.municipality_path.parent)
-    hooks = {"escalation": escalation.record_outcome}
-    dialogs = DialogEngine(
-        db=db, municipality=municipality, clock=clock, flows=flows, hooks=hooks, timeout=DIALOG_TIMEOUT
-    )
+    """Build the bot from settings; raises MunicipalityError or FlowError with one clear line if misconfigured.
+
+    Every municipality gets its own context: its file, its flows, and a database view scoped to its rows. With
+    several, an unscoped query on a municipality's table is refused (storage/tenancy.py).
+    """
+    files = load_municipalities(settings.municipality_path)
+    base = Database(settings.database_url, strict=len(files) > 1)
     router = build_router()
-    context = Context(db=db, municipality=municipality, clock=clock, dialogs=dialogs, commands=router.help_entries)
-    return Bot(settings=settings, municipality=municipality, db=db, router=router, context=context)
+    hooks = {"escalation": escalation.record_outcome}
+    contexts = {}
+    for key, (municipality, path) in files.items():
+        db = base.scoped(key)
+        flows = load_flows(municipality, path.parent)
+        dialogs = DialogEngine(
+            db=db, municipality=municipality, clock=clock, flows=flows, hooks=hooks, timeout=DIALOG_TIMEOUT
+        )
+        contexts[key] = Context(
+            db=db, municipality=municipality, clock=clock, dialogs=dialogs, commands=router.help_entries
+        )
+    # With one municipality the runtime's database is that municipality's view, so what it writes is its own.
+    db = next(iter(contexts.values())).db if len(contexts) == 1 else base
+    return Bot(settings=settings, db=db, router=router, contexts=contexts)
 
 
 def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier]) -> list[Job]:
@@ -137,33 +148,47 @@ def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier]) -> list[Job]:
 
     On start, the jobs with `catch_up` run once in this order, for what was missed while the server was down.
     """
-    ctx = bot.context
-    worker = OutboxWorker(db=bot.db, clock=ctx.clock, notifiers=dict(notifiers))
-    digest_at = bot.municipality.digest
+    contexts = list(bot.contexts.values())
+    worker = OutboxWorker(db=bot.db, clock=bot.context.clock, notifiers=dict(notifiers))
 
     async def due_reminders() -> int:
-        return await reminders.queue_due_reminders(ctx)
+        return sum([await reminders.queue_due_reminders(ctx) for ctx in contexts])
+
+    async def expire_dialogs() -> int:
+        return sum([await ctx.dialogs.expire() for ctx in contexts])
 
     async def follow_ups() -> int:
-        return await outcomes.remind_follow_ups(ctx)
+        return sum([await outcomes.remind_follow_ups(ctx) for ctx in contexts])
 
     async def retention_run() -> dict[str, int]:
-        return await retention.apply_retention(ctx)
+        totals: dict[str, int] = {}
+        for ctx in contexts:
+            for kind, count in (await retention.apply_retention(ctx)).items():
+                totals[kind] = totals.get(kind, 0) + count
+        return totals
 
-    async def weekly_digest() -> int:
-        return await digest.queue_weekly_digest(ctx)
-
-    async def missed_digest() -> int:
-        return await digest.catch_up_weekly_digest(ctx)
-
-    return [
+    jobs = [
         Job("outbox", worker.deliver_due, seconds=OUTBOX_SECONDS),
         Job("reminders", due_reminders, seconds=REMINDER_SECONDS, catch_up=due_reminders),
-        Job("expire-dialogs", ctx.dialogs.expire, seconds=DIALOG_SWEEP_SECONDS),
+        Job("expire-dialogs", expire_dialogs, seconds=DIALOG_SWEEP_SECONDS),
         Job("follow-ups", follow_ups, at=FOLLOW_UP_AT, catch_up=follow_ups),
         Job("retention", retention_run, at=RETENTION_AT, catch_up=retention_run),
-        Job("digest", weekly_digest, at=digest_at.at, weekday=digest_at.weekday, catch_up=missed_digest),
     ]
+    # Each municipality has its own digest time; a coordinator of several gets one digest from each.
+    for ctx in contexts:
+        jobs.append(_digest_job(ctx, suffix=f":{ctx.municipality.id}" if len(contexts) > 1 else ""))
+    return jobs
+
+
+def _digest_job(ctx: Context, *, suffix: str) -> Job:
+    async def weekly() -> int:
+        return await digest.queue_weekly_digest(ctx)
+
+    async def missed() -> int:
+        return await digest.catch_up_weekly_digest(ctx)
+
+    at = ctx.municipality.digest
+    return Job(f"digest{suffix}", weekly, at=at.at, weekday=at.weekday, catch_up=missed)
 
 
 def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> web.Application:

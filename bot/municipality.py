@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -210,10 +211,26 @@ class Digest(StrictModel):
     at: dt.time = dt.time(8, 0)
 
 
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def slug(name: str) -> str:
+    """A municipality's name as an id: 'Eksempel kommune' -> 'eksempel-kommune'."""
+    folded = name.casefold().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:63] or "municipality"
+
+
 class Municipality(StrictModel):
     """The whole municipality file."""
 
     name: str
+    # Short name in routes and --municipality; the name's slug when left out.
+    id: str = ""
+    # Which Slack workspaces and Microsoft 365 tenants (and, where one tenant holds several municipalities,
+    # which Teams teams) belong to this municipality when several share a deployment.
+    slack_team_ids: tuple[str, ...] = ()
+    teams_tenant_ids: tuple[str, ...] = ()
+    teams_team_ids: tuple[str, ...] = ()
     timezone: str = "Europe/Oslo"
     target_group: str = Field(default_factory=lambda: t("municipality.default_target_group"))
     places: tuple[str, ...] = ()
@@ -226,6 +243,14 @@ class Municipality(StrictModel):
     flows: dict[str, str] = Field(default_factory=dict)
     retention: Retention = Field(default_factory=Retention)
     digest: Digest = Field(default_factory=Digest)
+
+    @model_validator(mode="after")
+    def _id(self) -> Municipality:
+        if not self.id:
+            object.__setattr__(self, "id", slug(self.name))
+        elif not _ID.fullmatch(self.id):
+            raise ValueError(t("municipality.bad_id", value=self.id))
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -301,3 +326,29 @@ def load_municipality(path: Path) -> Municipality:
         return Municipality.model_validate(raw)
     except ValidationError as exc:
         raise MunicipalityError(t("municipality.invalid", path=path, problem=describe_error(exc))) from None
+
+
+def load_municipalities(path: Path) -> dict[str, tuple[Municipality, Path]]:
+    """One municipality file, or every *.yaml in a folder: the municipalities of this deployment and their files.
+
+    Ids must differ, and a Slack workspace belongs to one municipality only (a Microsoft 365 tenant may hold
+    several; their Teams teams then tell them apart).
+    """
+    if path.is_dir():
+        files = sorted(path.glob("*.yaml"))
+        if not files:
+            raise MunicipalityError(t("municipality.empty_folder", path=path))
+    else:
+        files = [path]
+    found: dict[str, tuple[Municipality, Path]] = {}
+    workspaces: dict[str, str] = {}
+    for file in files:
+        municipality = load_municipality(file)
+        if municipality.id in found:
+            raise MunicipalityError(t("municipality.same_id", path=file, id=municipality.id))
+        for team in municipality.slack_team_ids:
+            if team in workspaces:
+                raise MunicipalityError(t("municipality.same_workspace", path=file, team=team, other=workspaces[team]))
+            workspaces[team] = municipality.id
+        found[municipality.id] = (municipality, file)
+    return found

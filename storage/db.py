@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import tenancy
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +75,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    """One engine per process; hands out sessions and applies migrations."""
+    """One engine per process; hands out sessions and applies migrations.
 
-    def __init__(self, url: str) -> None:
+    `scoped(id)` gives a view on the same engine whose sessions see and write one municipality's rows only
+    (storage/tenancy.py). With `strict`, an unscoped session may not touch a municipality's table unless it says
+    `all_municipalities=True`.
+    """
+
+    def __init__(self, url: str, *, strict: bool = False) -> None:
+        self.municipality: str | None = None
+        self.strict = strict
         self.url = async_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         # hide_parameters: an SQL error anywhere must not write bound values (free text, ids) into the log.
@@ -88,10 +98,23 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
+    def scoped(self, municipality: str) -> Database:
+        """The same database seen by one municipality (same engine and pool)."""
+        view = copy.copy(self)
+        view.municipality = municipality
+        return view
+
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    async def session(self, *, all_municipalities: bool = False) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on any error."""
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            session.sync_session.info.update(
+                {
+                    tenancy.SCOPE: None if all_municipalities else self.municipality,
+                    tenancy.ALL: all_municipalities,
+                    tenancy.STRICT: self.strict,
+                }
+            )
             try:
                 yield session
                 await session.commit()
@@ -105,13 +128,18 @@ class Database:
         async with self.engine.begin() as connection:
             yield connection
 
-    async def upgrade(self) -> None:
-        """Apply every pending migration; on PostgreSQL, replicas starting together take turns."""
+    async def upgrade(self, *, owner: str | None = None) -> None:
+        """Apply every pending migration; on PostgreSQL, replicas starting together take turns.
+
+        `owner` is the municipality that rows from before municipalities belong to (given when only one is served).
+        """
         try:
             async with self.engine.begin() as connection:
                 if not self.is_sqlite:
                     await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
-                await connection.run_sync(_upgrade_to_head)
+                await connection.run_sync(_upgrade_to_head, owner)
+        except tenancy.OwnerUnknown as exc:
+            raise DatabaseConfigError(str(exc)) from None
         except (SQLAlchemyError, OSError) as exc:
             cause = getattr(exc, "orig", None) or exc.__cause__ or exc
             raise DatabaseUnavailable(f"{type(cause).__name__}: {cause}") from exc
@@ -130,13 +158,14 @@ class Database:
         await self.engine.dispose()
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None, owner: str | None = None) -> Config:
     """An Alembic config pointing at our migrations, optionally bound to an open connection."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    config.attributes["municipality_id"] = owner
     return config
 
 
-def _upgrade_to_head(connection: Connection) -> None:
-    command.upgrade(alembic_config(connection), "head")
+def _upgrade_to_head(connection: Connection, owner: str | None) -> None:
+    command.upgrade(alembic_config(connection, owner), "head")

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import DialogState
@@ -19,7 +19,8 @@ async def get_dialog(session: AsyncSession, *, key: str, lock: bool = False) -> 
     answers to the same step (a double click, two workers) are taken one after the other, never both.
     SQLite needs no lock: it has one writer, and the bot's one connection already serialises sessions.
     """
-    return await session.get(DialogState, key, with_for_update=lock or None)
+    statement = select(DialogState).where(col(DialogState.key) == key)
+    return (await session.exec(statement.with_for_update() if lock else statement)).first()
 
 
 async def save_dialog(
@@ -33,7 +34,7 @@ async def save_dialog(
     now: dt.datetime,
 ) -> DialogState:
     """Create or update the dialog under this key with its current step, path and answers."""
-    state = await session.get(DialogState, key)
+    state = await get_dialog(session, key=key)
     if state is None or state.flow != flow:
         if state is not None:
             await session.delete(state)

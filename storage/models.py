@@ -44,11 +44,17 @@ def _when(**kwargs: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), **kwargs))
 
 
+def _municipality(primary_key: bool = False) -> Any:
+    """The municipality a row belongs to (its file's `id`); set and filtered by storage/tenancy.py."""
+    return Field(default="", max_length=64, index=not primary_key, primary_key=primary_key)
+
+
 class DialogState(SQLModel, table=True):
     """A guided dialog in progress for one user in one conversation; deleted when it ends."""
 
     __tablename__ = "dialog_state"
 
+    municipality_id: str = _municipality(primary_key=True)
     key: str = Field(primary_key=True, max_length=400)
     flow: str = Field(max_length=100)
     step: str = Field(max_length=100)
@@ -63,6 +69,7 @@ class Topic(SQLModel, table=True):
 
     __tablename__ = "topic"
 
+    municipality_id: str = _municipality()
     id: int | None = Field(default=None, primary_key=True)
     text: str = Field(max_length=1000)
     status: str = Field(default="new", max_length=20, index=True)
@@ -76,8 +83,9 @@ class TopicVote(SQLModel, table=True):
     """One vote, known only by a keyed hash of (voter, topic) under the current period's key."""
 
     __tablename__ = "topic_vote"
-    __table_args__ = (UniqueConstraint("voter_hash", name="uq_topic_vote_voter_hash"),)
+    __table_args__ = (UniqueConstraint("municipality_id", "voter_hash", name="uq_topic_vote_voter_hash"),)
 
+    municipality_id: str = _municipality()
     id: int | None = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topic.id", index=True)
     period: str = Field(max_length=40, index=True)
@@ -89,6 +97,7 @@ class RotatingKey(SQLModel, table=True):
 
     __tablename__ = "rotating_key"
 
+    municipality_id: str = _municipality(primary_key=True)
     purpose: str = Field(primary_key=True, max_length=40)
     period: str = Field(max_length=40)
     secret: str = Field(max_length=128)
@@ -99,6 +108,7 @@ class FloodCount(SQLModel, table=True):
 
     __tablename__ = "flood_count"
 
+    municipality_id: str = _municipality(primary_key=True)
     sender_hash: str = Field(primary_key=True, max_length=64)
     period: str = Field(max_length=40, index=True)
     count: int = Field(default=0)
@@ -108,9 +118,11 @@ class OutboxMessage(SQLModel, table=True):
     """A proactive message waiting to be sent (or sent). The unique key makes every send happen once."""
 
     __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("municipality_id", "key", name="uq_outbox_key"),)
 
+    municipality_id: str = _municipality()
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=300, unique=True)
+    key: str = Field(max_length=300)
     target: str = Field(max_length=300, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = _when(nullable=False)
@@ -125,6 +137,7 @@ class EscalationRecord(SQLModel, table=True):
 
     __tablename__ = "escalation"
 
+    municipality_id: str = _municipality()
     id: str = Field(primary_key=True, max_length=20)
     # Days only: a precise time could be matched against the chat platform's logs of who ran the dialog.
     started_on: dt.date = Field(index=True)
@@ -147,6 +160,7 @@ class MeetingOutcome(SQLModel, table=True):
 
     __tablename__ = "meeting_outcome"
 
+    municipality_id: str = _municipality()
     id: int | None = Field(default=None, primary_key=True)
     meeting_type: str = Field(max_length=100)
     meeting_date: dt.date = Field(index=True)
@@ -170,6 +184,7 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit_log"
 
+    municipality_id: str = _municipality()
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = _when(nullable=False, index=True)
     actor: str = Field(max_length=300)
@@ -182,8 +197,9 @@ class OccurrenceOverride(SQLModel, table=True):
     """A coordinator cancelled or moved one occurrence of a meeting series."""
 
     __tablename__ = "occurrence_override"
-    __table_args__ = (UniqueConstraint("series_id", "rule_date", name="uq_occurrence_override"),)
+    __table_args__ = (UniqueConstraint("municipality_id", "series_id", "rule_date", name="uq_occurrence_override"),)
 
+    municipality_id: str = _municipality()
     id: int | None = Field(default=None, primary_key=True)
     series_id: str = Field(max_length=100)
     rule_date: dt.date
@@ -199,6 +215,7 @@ class EscalationCategory(SQLModel, table=True):
 
     __tablename__ = "escalation_category"
 
+    municipality_id: str = _municipality()
     escalation_id: str = Field(foreign_key="escalation.id", primary_key=True, max_length=20, ondelete="CASCADE")
     category: str = Field(primary_key=True, max_length=40, index=True)
 
@@ -230,3 +247,31 @@ class ConversationRef(SQLModel, table=True):
     kind: str = Field(default="personal", max_length=20)
     reference: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: dt.datetime = _when(nullable=False)
+
+
+class PersonMunicipality(SQLModel, table=True):
+    """Which municipality a person chose to work in where their workspace or tenant serves several."""
+
+    __tablename__ = "person_municipality"
+
+    user_id: str = Field(primary_key=True, max_length=300)
+    municipality_id: str = Field(max_length=64)
+    updated_at: dt.datetime = _when(nullable=False, index=True)
+
+
+# The tables whose rows belong to one municipality. The inbox, the Teams conversation references and a person's
+# chosen municipality are the platforms' own: keyed by the platform's ids, and one person or personal chat may
+# serve several municipalities (a shared coordinator).
+SCOPED_MODELS: tuple[type[SQLModel], ...] = (
+    DialogState,
+    Topic,
+    TopicVote,
+    RotatingKey,
+    FloodCount,
+    OutboxMessage,
+    EscalationRecord,
+    EscalationCategory,
+    MeetingOutcome,
+    AuditEntry,
+    OccurrenceOverride,
+)

@@ -90,7 +90,8 @@ async def test_topic_rows_hold_no_submitter_column(bot: Bot) -> None:
 
     async with bot.db.engine.connect() as connection:
         columns = await connection.run_sync(lambda sync: {c["name"] for c in inspect(sync).get_columns("topic")})
-    assert columns == {"id", "text", "status", "created_on", "votes", "meeting_date"}
+    # The municipality the topic was suggested in; nothing about who suggested it.
+    assert columns == {"id", "municipality_id", "text", "status", "created_on", "votes", "meeting_date"}
 
 
 async def test_created_time_is_only_the_day(bot: Bot) -> None:

@@ -1,37 +1,88 @@
-"""The platform-neutral bot: one per process, shared by every channel; it routes and never crashes."""
+"""The platform-neutral bot: one per process, shared by every channel and every municipality it serves.
+
+Each municipality has its own Context (its file, its dialog engine, a database view scoped to its rows). An
+Inbound names the municipalities its workspace or tenant belongs to; with one, that one answers. Where a
+workspace or tenant serves several, the person's earlier choice decides, a coordinator's command is answered
+for each municipality they coordinate (each part headed by its name), and anyone else is asked once.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.core.catalog import t
 from bot.core.context import Context
-from bot.core.messages import Inbound, Reply
+from bot.core.messages import Choice, Choices, Inbound, Reply, Text
 from bot.core.router import Router
+from bot.core.text import fold
 from bot.municipality import Municipality
+from storage import people
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+CHOOSE_ACTION = "municipality"
+# The word that shows (and lets a person change) which municipality they work in.
+CHOOSE_WORD = "kommune"  # vocabulary: a command word
+
 
 @dataclass
 class Bot:
-    """The platform-neutral bot: one per process, shared by every channel."""
+    """The bot: the router, and a Context per municipality (the first is the default)."""
 
     settings: Settings
-    municipality: Municipality
     db: Database
     router: Router
-    context: Context
+    contexts: dict[str, Context]
+
+    @property
+    def context(self) -> Context:
+        """The default municipality's context (the only one in a single-municipality deployment)."""
+        return next(iter(self.contexts.values()))
+
+    @property
+    def municipality(self) -> Municipality:
+        """The default municipality."""
+        return self.context.municipality
+
+    @property
+    def municipalities(self) -> dict[str, Municipality]:
+        """Every municipality served, by id."""
+        return {key: ctx.municipality for key, ctx in self.contexts.items()}
+
+    def for_slack(self, team_id: str | None) -> tuple[str, ...]:
+        """The municipalities a Slack workspace belongs to (empty: the deployment's only one, or none)."""
+        if len(self.contexts) == 1:
+            return ()
+        return tuple(key for key, m in self.municipalities.items() if team_id and team_id in m.slack_team_ids)
+
+    def for_teams(self, tenant_id: str | None, team_id: str | None) -> tuple[str, ...]:
+        """The municipalities a Teams conversation belongs to: by tenant, then by team where a tenant has several."""
+        if len(self.contexts) == 1:
+            return ()
+        found = [key for key, m in self.municipalities.items() if tenant_id and tenant_id in m.teams_tenant_ids]
+        by_team = [key for key in found if team_id and team_id in self.municipalities[key].teams_team_ids]
+        return tuple(by_team or found)
+
+    def owner(self, inbound: Inbound) -> str:
+        """The municipality an Inbound surely belongs to (its only candidate, or the default); for the outbox."""
+        known = [key for key in inbound.municipalities if key in self.contexts]
+        return known[0] if known else self.context.municipality.id
+
+    async def open_form(self, inbound: Inbound) -> list[Reply]:
+        """The form a button asks to (re)open, built for the Inbound's municipality."""
+        known = [key for key in inbound.municipalities if key in self.contexts]
+        ctx = self.contexts[known[0]] if len(known) == 1 else self.context
+        return await self.router.open_form(inbound, ctx)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Route one Inbound to its handler; a failure becomes a friendly reply, never a crash or silence."""
         try:
-            return await self.router.dispatch(inbound, self.context)
+            return await self._handle(inbound)
         except (SQLAlchemyError, OSError) as exc:
             # Only the exception type is logged: the message may quote what the user wrote.
             log.error("database error while handling a %s message: %s", inbound.channel, type(exc).__name__)
@@ -45,12 +96,67 @@ class Bot:
             )
             return [Reply.text(t("error.unexpected"), ephemeral=True)]
 
+    async def _handle(self, inbound: Inbound) -> list[Reply]:
+        candidates = [key for key in inbound.municipalities if key in self.contexts] or (
+            list(self.contexts) if len(self.contexts) == 1 else []
+        )
+        if not candidates:
+            return [Reply.text(t("tenancy.not_connected"), ephemeral=True)]
+        if (inbound.action or "").split(":", 1)[0] == CHOOSE_ACTION:
+            return await self._chosen(inbound, candidates)
+        asks = fold(inbound.text).strip(" .!?") == CHOOSE_WORD and not inbound.action
+        if len(candidates) == 1:
+            if asks:
+                return [Reply.text(t("tenancy.this_one", municipality=self.contexts[candidates[0]].municipality.name))]
+            return await self.router.dispatch(inbound, self.contexts[candidates[0]])
+        async with self.db.session(all_municipalities=True) as session:
+            chosen = await people.chosen_municipality(session, user_id=inbound.user_id)
+        coordinating = [key for key in candidates if self.contexts[key].municipality.is_coordinator(inbound.user_id)]
+        command = self.router.find_command(inbound.text) if not inbound.action else None
+        if command is not None and command.coordinators_only and coordinating and not asks:
+            return await self._for_each(inbound, coordinating)
+        if chosen in candidates and not asks:
+            return await self.router.dispatch(inbound, self.contexts[chosen])
+        return [self._ask(candidates, chosen)]
+
+    async def _for_each(self, inbound: Inbound, keys: list[str]) -> list[Reply]:
+        """A coordinator's command in every municipality they coordinate, each answer headed by its name."""
+        replies: list[Reply] = []
+        for key in keys:
+            ctx = self.contexts[key]
+            heading = Text(t("tenancy.heading", municipality=ctx.municipality.name))
+            for index, reply in enumerate(await self.router.dispatch(inbound, ctx)):
+                replies.append(replace(reply, parts=(heading, *reply.parts)) if index == 0 else reply)
+        return replies
+
+    def _ask(self, candidates: list[str], chosen: str | None) -> Reply:
+        options = tuple(Choice(self.contexts[key].municipality.name, key) for key in candidates)
+        intro = (
+            t("tenancy.current", municipality=self.contexts[chosen].municipality.name)
+            if chosen in candidates
+            else t("tenancy.which")
+        )
+        return Reply(parts=(Text(intro), Choices(action=CHOOSE_ACTION, options=options)), ephemeral=True, private=True)
+
+    async def _chosen(self, inbound: Inbound, candidates: list[str]) -> list[Reply]:
+        value = inbound.values.get("value", "")
+        if not isinstance(value, str) or value not in candidates:
+            return [Reply.text(t("router.unknown_action"), ephemeral=True)]
+        async with self.db.session(all_municipalities=True) as session:
+            await people.choose_municipality(
+                session, user_id=inbound.user_id, municipality_id=value, now=self.context.clock()
+            )
+        name = self.contexts[value].municipality.name
+        return [Reply(parts=(Text(t("tenancy.chosen", municipality=name)),), ephemeral=True, private=True)]
+
     async def start(self) -> None:
         """Bring the database to the newest schema and drop abandoned dialogs."""
-        await self.db.upgrade()
-        expired = await self.context.dialogs.expire()
-        if expired:
-            log.info("expired %d abandoned dialogs", expired)
+        owner = self.context.municipality.id if len(self.contexts) == 1 else None
+        await self.db.upgrade(owner=owner)
+        for ctx in self.contexts.values():
+            expired = await ctx.dialogs.expire()
+            if expired:
+                log.info("expired %d abandoned dialogs", expired)
 
     async def close(self) -> None:
         """Release the database connections."""

@@ -24,6 +24,9 @@ class Inbound:
     action: str | None = None
     values: Mapping[str, str | list[str]] = field(default_factory=dict)
     direct: bool = True
+    # The municipalities the channel found for where this came from (its Slack workspace, its Microsoft 365
+    # tenant or team); empty when the deployment serves one. Several: the bot asks or uses the person's choice.
+    municipalities: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Clean what came from outside once, here, so no handler or table ever sees odd unicode or huge text."""
@@ -35,6 +38,7 @@ class Inbound:
             for key, value in list(self.values.items())[:100]
         }
         object.__setattr__(self, "values", values)
+        object.__setattr__(self, "municipalities", tuple(str(m)[:64] for m in self.municipalities[:20]))
 
     def privately(self) -> Inbound:
         """The same input in the person's private conversation with the bot, where private work lives.
@@ -164,12 +168,13 @@ def inbound_to_payload(inbound: Inbound) -> dict[str, Any]:
         "action": inbound.action,
         "values": dict(inbound.values),
         "direct": inbound.direct,
+        "municipalities": list(inbound.municipalities),
     }
 
 
 def inbound_from_payload(payload: Mapping[str, Any]) -> Inbound:
-    """The Inbound that inbound_to_payload wrote."""
-    return Inbound(**payload)
+    """The Inbound that inbound_to_payload wrote (one from before municipalities has none)."""
+    return Inbound(**{**payload, "municipalities": tuple(payload.get("municipalities", ()))})
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:

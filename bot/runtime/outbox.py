@@ -58,9 +58,10 @@ class Outbox:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
 
-    async def later(self, *, key: str, target: str, reply: Reply) -> None:
-        """Queue a reply for the outbox worker, which retries with backoff."""
-        async with self.db.session() as session:
+    async def later(self, *, key: str, target: str, reply: Reply, municipality: str | None = None) -> None:
+        """Queue a reply for the outbox worker, which retries with backoff (as the municipality's row)."""
+        db = self.db.scoped(municipality) if municipality else self.db
+        async with db.session() as session:
             await queue(session, key=key, target=target, reply=reply, now=self.clock())
 
 
@@ -97,7 +98,7 @@ class OutboxWorker:
         if not self.notifiers:
             return 0
         try:
-            async with self.db.session() as session:
+            async with self.db.session(all_municipalities=True) as session:
                 messages = await outbox.due(session, now=self.clock(), platforms=tuple(self.notifiers))
         except (SQLAlchemyError, OSError) as exc:
             log.warning("outbox: database unavailable (%s); will try again", type(exc).__name__)
@@ -115,7 +116,7 @@ class OutboxWorker:
             assert message.id is not None
             if index:
                 await asyncio.sleep(notifier.min_interval)
-            async with self.db.session() as session:
+            async with self.db.session(all_municipalities=True) as session:
                 # Another worker (a second replica) may have taken it: then it is theirs to send.
                 if not await outbox.claim(session, message_id=message.id, now=self.clock(), lease=CLAIM_LEASE):
                     continue
@@ -129,7 +130,7 @@ class OutboxWorker:
             except Exception as exc:  # a bug or an odd payload counts as an attempt too, so it cannot loop forever
                 await self._failed(message.id, message.attempts + 1, SendFailed(f"error: {type(exc).__name__}"))
                 continue
-            async with self.db.session() as session:
+            async with self.db.session(all_municipalities=True) as session:
                 await outbox.mark_sent(session, message_id=message.id, now=self.clock())
             delivered += 1
         return delivered
@@ -137,7 +138,7 @@ class OutboxWorker:
     async def _failed(self, message_id: int, attempts: int, exc: SendFailed) -> None:
         give_up = exc.permanent or attempts >= MAX_ATTEMPTS
         wait = backoff(attempts, exc.retry_after)
-        async with self.db.session() as session:
+        async with self.db.session(all_municipalities=True) as session:
             await outbox.mark_retry(
                 session,
                 message_id=message_id,

@@ -10,22 +10,17 @@ subscribers see them go.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import icalendar
 
 from bot.core.catalog import t
 from bot.core.context import Context
-from bot.municipality import Municipality
+from bot.municipality import Municipality, slug
 from handlers.planning.schedule import Occurrence, load_overrides, occurrences
 from storage.meetings import override_revisions
 
 # ASCII on purpose: some clients show a product id with UTF-8 in it badly.
 PRODID = "-//SLT-assistenten//Moteplan//NO"
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.casefold().replace("æ", "ae").replace("ø", "o").replace("å", "a")).strip("-")
 
 
 def _description(occurrence: Occurrence) -> str:
@@ -46,7 +41,7 @@ def _description(occurrence: Occurrence) -> str:
 def _event(municipality: Municipality, occurrence: Occurrence, stamp: dt.datetime, sequence: int) -> icalendar.Event:
     series = occurrence.series
     event = icalendar.Event()
-    event.add("uid", f"{series.id}-{occurrence.rule_date.isoformat()}@{_slug(municipality.name)}.slt-assistenten")
+    event.add("uid", f"{series.id}-{occurrence.rule_date.isoformat()}@{slug(municipality.name)}.slt-assistenten")
     event.add("dtstamp", stamp)
     event.add("dtstart", occurrence.starts_at(municipality))
     event.add("dtend", occurrence.ends_at(municipality))

@@ -217,8 +217,17 @@ class SlackChannel:
         if accepted:
             self.workers.put((key, inbound, where))
 
+    def _translate(self, translate_one: Any, body: dict[str, Any]) -> Any:
+        """Translate a payload and name the municipalities its workspace belongs to."""
+        item = _read(translate_one, body)
+        if item is None:
+            return None
+        key, inbound, where = item
+        municipalities = self.bot.for_slack(translate.team_id(body))
+        return key, dataclasses.replace(inbound, municipalities=municipalities), where
+
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        key, inbound, where = _read(translate.from_command, body)
+        key, inbound, where = self._translate(translate.from_command, body)
         form = self.bot.router.quick_form(inbound.text, self.bot.context)
         if form is not None:
             # The trigger id lasts three seconds: acknowledge, then open the modal with nothing in between.
@@ -228,28 +237,31 @@ class SlackChannel:
         await self._accept(ack, (key, inbound, where))
 
     async def _on_event(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await self._accept(ack, _read(translate.from_event, body))
+        await self._accept(ack, self._translate(translate.from_event, body))
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        item = _read(translate.from_action, body)
+        item = self._translate(translate.from_action, body)
         if item is not None and item[1].action == render.OPEN_FORM:
             await ack()
             _, clicked, where = item
             form_action = str(clicked.values.get("value", ""))
-            opened = await self.bot.router.open_form(dataclasses.replace(clicked, action=form_action), self.bot.context)
-            await self.delivery.deliver(opened, where)
+            opened = await self.bot.open_form(dataclasses.replace(clicked, action=form_action))
+            await self.delivery.deliver(opened, where, municipality=self.bot.owner(clicked))
             return
         await self._accept(ack, item)
 
     async def _on_view(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await self._accept(ack, _read(translate.from_view_submission, body))
+        await self._accept(ack, self._translate(translate.from_view_submission, body))
 
     async def _on_home_opened(self, body: dict[str, Any]) -> None:
         event = body.get("event", {})
         if event.get("tab") != "home":
             return
         user = _read(lambda b: str(b["event"]["user"]), body)
-        view_request = Inbound(CHANNEL, f"slack:{user}", f"slack:dm:{user}", action=HOME_VIEW)
+        municipalities = self.bot.for_slack(translate.team_id(body))
+        view_request = Inbound(
+            CHANNEL, f"slack:{user}", f"slack:dm:{user}", action=HOME_VIEW, municipalities=municipalities
+        )
         self._background(self._publish_home(view_request, user))
 
     # --- the work, after the acknowledgement --------------------------------------------------------
@@ -262,7 +274,7 @@ class SlackChannel:
     async def _process(self, item: tuple[str, Inbound, Where]) -> None:
         key, inbound, where = item
         replies = await self.bot.handle(inbound)
-        await self.delivery.deliver(replies, where)
+        await self.delivery.deliver(replies, where, municipality=self.bot.owner(inbound))
         await self.inbox.done(key)
 
     async def _publish_home(self, view_request: Inbound, user: str) -> None:

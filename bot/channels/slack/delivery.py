@@ -27,8 +27,11 @@ class SlackDelivery:
     def __init__(self, client: AsyncWebClient, outbox: Outbox) -> None:
         self.client, self.outbox = client, outbox
 
-    async def deliver(self, replies: list[Reply], where: Where) -> None:
-        """Post each reply: a form as a modal while the trigger id lasts, private work to the DM."""
+    async def deliver(self, replies: list[Reply], where: Where, *, municipality: str | None = None) -> None:
+        """Post each reply: a form as a modal while the trigger id lasts, private work to the DM.
+
+        `municipality` owns the reply if it must wait in the outbox.
+        """
         for reply in replies:
             has_form = any(isinstance(p, Form) for p in reply.parts)
             if has_form and where.trigger_id and await self.open_modal(reply, where):
@@ -51,7 +54,7 @@ class SlackDelivery:
                 reason = failure(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
                 log.warning("slack: reply failed (%s); queued for retry", reason)
                 key = f"reply:{id(reply)}:{self.outbox.clock().timestamp()}"
-                await self.outbox.later(key=key, target=f"slack:{where.user}", reply=reply)
+                await self.outbox.later(key=key, target=f"slack:{where.user}", reply=reply, municipality=municipality)
 
     async def open_modal(self, reply: Reply, where: Where) -> bool:
         """Open the reply's form as a modal (needs a fresh trigger id); False if Slack refused."""

@@ -132,6 +132,14 @@ def from_view_submission(body: dict[str, Any]) -> tuple[str, Inbound, Where]:
     return key, inbound, Where(None if is_dm else channel, user, is_dm, private=meta.get("private") == "True")
 
 
+def team_id(body: dict[str, Any]) -> str:
+    """The Slack workspace a payload came from ('' when it names none)."""
+    team = body.get("team")
+    found = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+    found = found or (body.get("event") or {}).get("team") or (body.get("user") or {}).get("team_id")
+    return str(found or "")
+
+
 def to_payload(inbound: Inbound, where: Where) -> dict[str, Any]:
     """What the inbox keeps of an item: the Inbound and where to answer (JSON data)."""
     return {

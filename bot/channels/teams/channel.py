@@ -9,6 +9,7 @@ replies (private work in the personal chat), connector.py posts, notifier.py ser
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 import logging
@@ -128,6 +129,8 @@ class TeamsChannel:
 
     async def _message(self, body: dict[str, Any]) -> None:
         key, inbound = translate.from_message(body)
+        municipalities = self.bot.for_teams(translate.tenant_id(body), translate.team_id(body))
+        inbound = dataclasses.replace(inbound, municipalities=municipalities)
         payload = {
             "inbound": inbound_to_payload(inbound),
             "sender": translate.sender_id(body),
@@ -135,6 +138,7 @@ class TeamsChannel:
             "kind": translate.kind(body),
             "tenant": translate.tenant_id(body),
             "reply_to": body.get("id"),
+            "municipality": self.bot.owner(inbound),
         }
         # The inbox keeps what is needed to answer, so a crash before the reply loses nothing.
         if not await self.inbox.accept(key=key, channel=CHANNEL, payload=payload):
@@ -149,7 +153,11 @@ class TeamsChannel:
         await self.inbox.done(key)
 
     async def _welcome(self, body: dict[str, Any]) -> None:
-        welcome = Reply.text(t("teams.welcome", municipality=self.bot.municipality.name))
+        found = self.bot.for_teams(translate.tenant_id(body), translate.team_id(body))
+        name = self.bot.municipalities[found[0]].name if len(found) == 1 else self.bot.municipality.name
+        if len(found) > 1:
+            name = ", ".join(self.bot.municipalities[key].name for key in found)
+        welcome = Reply.text(t("teams.welcome", municipality=name))
         payload = {"reference": translate.reference(body), "kind": translate.kind(body), "reply_to": body.get("id")}
         await self.delivery.reply(payload, None, [welcome])
 

@@ -78,10 +78,12 @@ class TeamsDelivery:
                 except SendFailed as exc:
                     # Never fall back to the shared conversation: say only how to reach the bot privately.
                     log.warning("teams: could not open the personal chat (%s)", exc)
-                    await self._post(reference, Reply.text(t("teams.no_personal_chat")), payload.get("reply_to"), "")
+                    await self._post_for(
+                        payload, reference, Reply.text(t("teams.no_personal_chat")), payload.get("reply_to"), ""
+                    )
                     return
             target = f"teams:{inbound.user_id.removeprefix('teams:')}" if reply.private and inbound else ""
-            if await self._post(where, reply, reply_to, target) or where is reference or inbound is None:
+            if await self._post_for(payload, where, reply, reply_to, target) or where is reference or inbound is None:
                 continue
             # The stored personal chat is gone (the app was removed for this person): forget it, open it anew, once.
             await self.conversations.forget(where["conversation"]["id"])
@@ -90,11 +92,24 @@ class TeamsDelivery:
                 personal = await self._personal(payload, inbound, fresh=True)
             except SendFailed as exc:
                 log.warning("teams: could not reopen the personal chat (%s)", exc)
-                await self._post(reference, Reply.text(t("teams.no_personal_chat")), payload.get("reply_to"), "")
+                await self._post_for(
+                    payload, reference, Reply.text(t("teams.no_personal_chat")), payload.get("reply_to"), ""
+                )
                 return
-            await self._post(personal, reply, None, target)
+            await self._post_for(payload, personal, reply, None, target)
 
-    async def _post(self, reference: dict[str, Any], reply: Reply, reply_to: str | None, target: str) -> bool:
+    async def _no_personal_chat(self, payload: dict[str, Any], reference: dict[str, Any]) -> None:
+        """Say in the shared conversation only how to reach the bot privately (never the private reply)."""
+        await self._post_for(payload, reference, Reply.text(t("teams.no_personal_chat")), payload.get("reply_to"), "")
+
+    async def _post_for(
+        self, payload: dict[str, Any], reference: dict[str, Any], reply: Reply, reply_to: str | None, target: str
+    ) -> bool:
+        return await self._post(reference, reply, reply_to, target, owner=payload.get("municipality"))
+
+    async def _post(
+        self, reference: dict[str, Any], reply: Reply, reply_to: str | None, target: str, owner: str | None = None
+    ) -> bool:
         """Post one reply, retrying briefly; what still fails goes to the outbox (private ones to the person).
 
         False only when the conversation refused it for good (the caller may try another way).
@@ -113,9 +128,8 @@ class TeamsDelivery:
                     # Not lost: the outbox keeps trying this conversation with backoff.
                     log.warning("teams: reply failed (%s); queued for retry", exc)
                     key = f"reply:{reply_to}:{id(reply)}:{self.clock().timestamp()}"
-                    await self.outbox.later(
-                        key=key, target=target or f"teams:{reference['conversation']['id']}", reply=reply
-                    )
+                    where = target or f"teams:{reference['conversation']['id']}"
+                    await self.outbox.later(key=key, target=where, reply=reply, municipality=owner)
                     return True
                 await asyncio.sleep(min(exc.retry_after or 0.5 * 2**attempt, 5.0))
         return True

@@ -93,6 +93,12 @@ def tenant_id(activity: dict[str, Any]) -> str:
     return str(found or (activity.get("conversation") or {}).get("tenantId") or "")
 
 
+def team_id(activity: dict[str, Any]) -> str:
+    """The Teams team a channel conversation belongs to ('' in personal and group chats)."""
+    team = (activity.get("channelData") or {}).get("team")
+    return str(team.get("id") or "") if isinstance(team, dict) else ""
+
+
 def kind(activity: dict[str, Any]) -> str:
     """personal, groupChat or channel."""
     return str((activity.get("conversation") or {}).get("conversationType") or "personal")
