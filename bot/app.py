@@ -218,27 +218,40 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
     async def healthz(_request: web.Request) -> web.Response:
         if await bot.db.ping():
             try:
-                async with bot.db.session() as session:
+                async with bot.db.session(all_municipalities=True) as session:
                     failed = await count_failed(session)
             except (SQLAlchemyError, OSError):
                 return web.json_response({"status": "error", "database": "unavailable"}, status=503)
             # Messages the outbox gave up on: an operator's alarm can watch this number.
-            return web.json_response({"status": "ok", "municipality": bot.municipality.name, "outbox_failed": failed})
+            served = (
+                {"municipality": bot.municipality.name}
+                if len(bot.contexts) == 1
+                else {"municipalities": list(bot.contexts)}
+            )
+            return web.json_response({"status": "ok", **served, "outbox_failed": failed})
         return web.json_response({"status": "error", "database": "unavailable"}, status=503)
 
     app.router.add_get("/healthz", healthz)
 
-    async def calendar_feed(_request: web.Request) -> web.Response:
-        today = bot.context.clock().astimezone(bot.municipality.tz).date()
-        body = await calendar.calendar_ics(bot.context, today - CALENDAR_PAST, today + CALENDAR_FUTURE)
+    async def calendar_feed(request: web.Request) -> web.Response:
+        key = request.match_info.get("municipality")
+        ctx = bot.contexts.get(key) if key else bot.context
+        if ctx is None:
+            raise web.HTTPNotFound()
+        today = ctx.clock().astimezone(ctx.municipality.tz).date()
+        body = await calendar.calendar_ics(ctx, today - CALENDAR_PAST, today + CALENDAR_FUTURE)
         return web.Response(
             body=body.encode(),
             content_type="text/calendar",
             charset="utf-8",
-            headers={"Content-Disposition": 'inline; filename="slt-moter.ics"'},
+            headers={"Content-Disposition": f'inline; filename="slt-moter-{ctx.municipality.id}.ics"'},
         )
 
-    app.router.add_get("/calendar.ics", calendar_feed)
+    # One municipality: /calendar.ics. Several: each its own feed, /calendar/<id>.ics.
+    if len(bot.contexts) == 1:
+        app.router.add_get("/calendar.ics", calendar_feed)
+    else:
+        app.router.add_get("/calendar/{municipality}.ics", calendar_feed)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await bot.start()

@@ -18,6 +18,7 @@ from bot.app import build_bot, build_web_app
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.bot import Bot
 from bot.core.catalog import t
+from bot.core.context import Context
 from bot.core.flows import FlowError
 from bot.export import FORMATS, render
 from bot.manifests import ManifestError, slack_manifest, teams_package
@@ -49,21 +50,25 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help=t("cli.chat"))
     chat.add_argument("--user", default="console-user", help=t("cli.chat_user"))
+    chat.add_argument("--municipality", help=t("cli.municipality"))
 
     export = commands.add_parser("export", help=t("cli.export"))
     export.add_argument("kind", choices=sorted(COLUMNS), help=t("cli.export_kind"))
     export.add_argument("--format", choices=FORMATS, default="json", help=t("cli.export_format"))
     export.add_argument("--out", type=Path, help=t("cli.export_out"))
+    export.add_argument("--municipality", help=t("cli.municipality"))
 
     calendar = commands.add_parser("calendar", help=t("cli.calendar"))
     calendar.add_argument("--from", dest="start", type=_date, help=t("cli.from"))
     calendar.add_argument("--to", dest="end", type=_date, help=t("cli.calendar_to"))
     calendar.add_argument("--out", type=Path, help=t("cli.out"))
+    calendar.add_argument("--municipality", help=t("cli.municipality"))
 
     reminders = commands.add_parser("reminders", help=t("cli.reminders"))
     reminders.add_argument("--dry-run", action="store_true", required=True, help=t("cli.reminders_dry_run"))
     reminders.add_argument("--from", dest="start", type=_date, help=t("cli.from"))
     reminders.add_argument("--to", dest="end", type=_date, help=t("cli.reminders_to"))
+    reminders.add_argument("--municipality", help=t("cli.municipality"))
 
     manifest = commands.add_parser("manifest", help=t("cli.manifest"))
     manifest.add_argument("platform", choices=["slack", "teams"], help=t("cli.manifest_platform"))
@@ -78,19 +83,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _chat(settings: Settings, user: str) -> None:
+def _context(bot: Bot, municipality: str | None) -> Context:
+    """The municipality a command is for: the one named, or the only one."""
+    if municipality is None:
+        if len(bot.contexts) > 1:
+            raise CliError(t("cli.which_municipality", ids=", ".join(bot.contexts)))
+        return bot.context
+    if municipality not in bot.contexts:
+        raise CliError(t("cli.unknown_municipality", id=municipality, ids=", ".join(bot.contexts)))
+    return bot.contexts[municipality]
+
+
+async def _chat(settings: Settings, user: str, municipality: str | None) -> None:
     from bot.channels.console.channel import chat
 
-    await chat(build_bot(settings), user=user)
+    bot = build_bot(settings)
+    await chat(bot, user=user, municipality=_context(bot, municipality).municipality.id)
 
 
-async def _export(settings: Settings, kind: str, fmt: str, out: Path | None) -> None:
+async def _export(settings: Settings, kind: str, fmt: str, out: Path | None, municipality: str | None) -> None:
     if fmt == "xlsx" and out is None:
         raise CliError(t("cli.xlsx_needs_out"))
     bot = build_bot(settings)
     try:
+        ctx = _context(bot, municipality)
         await bot.start()
-        columns, rows = await export_records(bot.context, kind, actor=f"cli:{getpass.getuser()}")
+        columns, rows = await export_records(ctx, kind, actor=f"cli:{getpass.getuser()}")
     finally:
         await bot.close()
     _write(render(rows, columns, fmt), out)
@@ -105,8 +123,8 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(t("cli.not_a_date", text=text)) from None
 
 
-def _range(bot: Bot, start: dt.date | None, end: dt.date | None, default_days: int) -> tuple[dt.date, dt.date]:
-    first = start or bot.context.clock().astimezone(bot.municipality.tz).date()
+def _range(ctx: Context, start: dt.date | None, end: dt.date | None, default_days: int) -> tuple[dt.date, dt.date]:
+    first = start or ctx.clock().astimezone(ctx.municipality.tz).date()
     last = end or first + dt.timedelta(days=default_days)
     if last < first:
         raise CliError(t("cli.to_before_from"))
@@ -124,28 +142,32 @@ def _write(data: bytes, out: Path | None) -> None:
         raise CliError(t("cli.cannot_write", out=out, error=exc.strerror)) from None
 
 
-async def _calendar(settings: Settings, start: dt.date | None, end: dt.date | None, out: Path | None) -> None:
+async def _calendar(
+    settings: Settings, start: dt.date | None, end: dt.date | None, out: Path | None, municipality: str | None
+) -> None:
     bot = build_bot(settings)
     try:
+        ctx = _context(bot, municipality)
         await bot.start()
-        first, last = _range(bot, start, end, 366)
-        text = await calendar_ics(bot.context, first, last)
+        first, last = _range(ctx, start, end, 366)
+        text = await calendar_ics(ctx, first, last)
     finally:
         await bot.close()
     _write(text.encode(), out)
 
 
-async def _reminders(settings: Settings, start: dt.date | None, end: dt.date | None) -> None:
+async def _reminders(settings: Settings, start: dt.date | None, end: dt.date | None, municipality: str | None) -> None:
     bot = build_bot(settings)
     try:
+        ctx = _context(bot, municipality)
         await bot.start()
-        first, last = _range(bot, start, end, 30)
-        tz = bot.municipality.tz
+        first, last = _range(ctx, start, end, 30)
+        tz = ctx.municipality.tz
         window = (dt.datetime.combine(first, dt.time(), tzinfo=tz), dt.datetime.combine(last, dt.time.max, tzinfo=tz))
-        planned = planned_reminders(bot.municipality, *window, await load_overrides(bot.context))
+        planned = planned_reminders(ctx.municipality, *window, await load_overrides(ctx))
         lines = []
         for reminder in planned:
-            reply = await reminder_reply(bot.context, reminder)
+            reply = await reminder_reply(ctx, reminder)
             headline = reply.plain.splitlines()[0].replace("*", "")
             when = reminder.due.astimezone(tz).strftime("%Y-%m-%d %H:%M")
             lines.append(f"{when}  {reminder.target:<22}  {reminder.rule.kind:<7}  {headline}")
@@ -165,22 +187,22 @@ async def _upgrade(settings: Settings) -> None:
 
 def _serve(settings: Settings, host: str, port: int) -> None:
     bot = build_bot(settings)
-    log.info("serving %s on http://%s:%d", bot.municipality.name, host, port)
+    log.info("serving %s on http://%s:%d", ", ".join(bot.contexts), host, port)
     web.run_app(build_web_app(bot), host=host, port=port, print=None)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> None:
     """Run one parsed command."""
     if args.command == "chat":
-        asyncio.run(_chat(settings, args.user))
+        asyncio.run(_chat(settings, args.user, args.municipality))
     elif args.command == "serve":
         _serve(settings, args.host, args.port)
     elif args.command == "export":
-        asyncio.run(_export(settings, args.kind, args.format, args.out))
+        asyncio.run(_export(settings, args.kind, args.format, args.out, args.municipality))
     elif args.command == "calendar":
-        asyncio.run(_calendar(settings, args.start, args.end, args.out))
+        asyncio.run(_calendar(settings, args.start, args.end, args.out, args.municipality))
     elif args.command == "reminders":
-        asyncio.run(_reminders(settings, args.start, args.end))
+        asyncio.run(_reminders(settings, args.start, args.end, args.municipality))
     elif args.command == "manifest":
         try:
             if args.platform == "teams":

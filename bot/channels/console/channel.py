@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.channels.console.render import NumberedChoice, plain, render
 from bot.core.bot import Bot
@@ -21,11 +21,17 @@ _NUMBERS = re.compile(r"^\s*\d+(?:\s*[,;\s]\s*\d+)*\s*$")
 class ConsoleChannel:
     """Reads one message per line, prints the replies, and exits at end of input."""
 
-    def __init__(self, bot: Bot, *, user: str, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(self, bot: Bot, *, user: str, stdin: TextIO, stdout: TextIO, municipality: str = "") -> None:
         self.bot, self.stdin, self.stdout = bot, stdin, stdout
+        # The console serves one municipality (`slt-bot chat --municipality`), the default one when not named.
+        self.municipality = municipality or bot.context.municipality.id
+        self.ctx = bot.contexts[self.municipality]
         self.user_id = f"{CHANNEL}:{user}"
         self.choices: list[NumberedChoice] = []
         self.interactive = stdin.isatty() and stdout.isatty()
+
+    def _inbound(self, **fields: Any) -> Inbound:
+        return Inbound(CHANNEL, self.user_id, self.user_id, municipalities=(self.municipality,), **fields)
 
     def inbound(self, line: str) -> Inbound:
         """Translate a typed line: a number or label of a choice just shown becomes that action."""
@@ -37,8 +43,8 @@ class ConsoleChannel:
                 values: dict[str, str | list[str]] = {"value": [choice.value for choice in picked]}
             else:
                 values = {"value": first.value}
-            return Inbound(CHANNEL, self.user_id, self.user_id, text=text, action=first.action, values=values)
-        return Inbound(CHANNEL, self.user_id, self.user_id, text=text)
+            return self._inbound(text=text, action=first.action, values=values)
+        return self._inbound(text=text)
 
     def _picked(self, text: str) -> list[NumberedChoice]:
         by_number = {choice.number: choice for choice in self.choices}
@@ -81,9 +87,7 @@ class ConsoleChannel:
                 self.write(t("console.form_cancelled") + "\n")
                 return
             values[field.name] = _form_answer(line.strip(), options, multiple=field.kind == "multiselect")
-        await self.show(
-            await self.bot.handle(Inbound(CHANNEL, self.user_id, self.user_id, action=form.action, values=values))
-        )
+        await self.show(await self.bot.handle(self._inbound(action=form.action, values=values)))
 
     async def _readline(self) -> str | None:
         if self.interactive:
@@ -95,13 +99,13 @@ class ConsoleChannel:
     async def run(self) -> None:
         """The read-answer loop; shows a dialog in progress first, so a restart resumes it."""
         if self.interactive:
-            self.write(t("console.welcome", municipality=self.bot.municipality.name) + "\n")
-        waiting = await take_pending(self.bot.db, self.bot.context.clock, target=self.user_id)
+            self.write(t("console.welcome", municipality=self.ctx.municipality.name) + "\n")
+        waiting = await take_pending(self.ctx.db, self.ctx.clock, target=self.user_id)
         if waiting:
             self.write(t("console.notifications", n=len(waiting)) + "\n")
             await self.show(waiting)
         probe = Inbound(CHANNEL, self.user_id, self.user_id)
-        await self.show(await self.bot.context.dialogs.current(probe))
+        await self.show(await self.ctx.dialogs.current(probe))
         while (line := await self._readline()) is not None:
             if not line.strip():
                 continue
@@ -121,10 +125,12 @@ def _form_answer(answer: str, options: list[Choice], *, multiple: bool) -> str |
     return [answer] if multiple and answer else answer
 
 
-async def chat(bot: Bot, *, user: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+async def chat(
+    bot: Bot, *, user: str, municipality: str = "", stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> None:
     """Run the console channel until end of input."""
     await bot.start()
     try:
-        await ConsoleChannel(bot, user=user, stdin=stdin, stdout=stdout).run()
+        await ConsoleChannel(bot, user=user, stdin=stdin, stdout=stdout, municipality=municipality).run()
     finally:
         await bot.close()
