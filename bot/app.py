@@ -138,6 +138,8 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
         contexts[key] = Context(
             db=db, municipality=municipality, clock=clock, dialogs=dialogs, commands=router.help_entries
         )
+    everyone = tuple(municipality for municipality, _ in files.values())
+    contexts = {key: replace(ctx, deployment=everyone) for key, ctx in contexts.items()}
     # With one municipality the runtime's database is that municipality's view, so what it writes is its own.
     db = next(iter(contexts.values())).db if len(contexts) == 1 else base
     return Bot(settings=settings, db=db, router=router, contexts=contexts)

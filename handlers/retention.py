@@ -12,6 +12,7 @@ from storage.inbox import delete_received_before
 from storage.keys import forget_key_unless
 from storage.outbox import delete_sent_before, delete_unsent_before
 from storage.outcomes import delete_outcomes_before
+from storage.people import delete_choices_before
 from storage.references import delete_personal_unused_since
 from storage.topics import delete_topics_before
 
@@ -45,10 +46,12 @@ async def apply_retention(ctx: Context) -> dict[str, int]:
             "personal chats": await delete_personal_unused_since(
                 session, when=now - PERSONAL_CHATS, keep_users=_coordinator_ids(ctx, "teams:")
             ),
+            "municipality choices": await delete_choices_before(session, when=now - PERSONAL_CHATS),
         }
     return {kind: n for kind, n in deleted.items() if n}
 
 
 def _coordinator_ids(ctx: Context, prefix: str) -> set[str]:
-    """The coordinators' ids on one platform, without the platform prefix."""
-    return {user.removeprefix(prefix) for user in ctx.municipality.coordinators if user.startswith(prefix)}
+    """Every municipality's coordinators' ids on one platform, without the prefix (personal chats are shared)."""
+    municipalities = ctx.deployment or (ctx.municipality,)
+    return {user.removeprefix(prefix) for m in municipalities for user in m.coordinators if user.startswith(prefix)}

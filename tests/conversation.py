@@ -11,9 +11,9 @@ from bot.core.bot import Bot
 class Conversation:
     """One user talking to the bot through the console channel, as in `slt-bot chat`."""
 
-    def __init__(self, bot: Bot, user: str) -> None:
+    def __init__(self, bot: Bot, user: str, municipality: str = "") -> None:
         self.out = io.StringIO()
-        self.channel = ConsoleChannel(bot, user=user, stdin=io.StringIO(), stdout=self.out)
+        self.channel = ConsoleChannel(bot, user=user, stdin=io.StringIO(), stdout=self.out, municipality=municipality)
         self.bot = bot
 
     async def say(self, line: str) -> str:
@@ -26,6 +26,6 @@ class Conversation:
     async def resume(self) -> str:
         """What the console shows on start (a dialog in progress, if any)."""
         start = self.out.tell()
-        await self.channel.show(await self.bot.context.dialogs.current(self.channel.inbound("")))
+        await self.channel.show(await self.channel.ctx.dialogs.current(self.channel.inbound("")))
         self.out.seek(start)
         return self.out.read()

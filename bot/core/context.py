@@ -28,3 +28,5 @@ class Context:
     dialogs: DialogEngine
     # The router's commands for the help text (the router is built with the handlers, so it is passed in).
     commands: tuple[HelpEntry, ...] = ()
+    # Every municipality of the deployment, for housekeeping of the platforms' shared tables (retention).
+    deployment: tuple[Municipality, ...] = ()
