@@ -27,6 +27,9 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = "https://slack.com/api/"
+    # Several workspaces: the app's OAuth credentials; installations then hold the bot tokens.
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
     microsoft_app_id: str = ""
     microsoft_app_password: str = ""
     microsoft_app_type: str = "MultiTenant"
@@ -46,9 +49,14 @@ class Settings:
         return bool(self.microsoft_app_id) or self.teams_emulator
 
     @property
+    def slack_oauth_enabled(self) -> bool:
+        """Slack for many workspaces: client id, client secret and signing secret set (installs via OAuth)."""
+        return bool(self.slack_client_id and self.slack_client_secret and self.slack_signing_secret)
+
+    @property
     def slack_http_enabled(self) -> bool:
-        """Slack over HTTP is on when both the bot token and the signing secret are set."""
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        """Slack over HTTP is on with a signing secret and a bot token, or with OAuth for many workspaces."""
+        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_oauth_enabled))
 
     @property
     def slack_socket_mode_enabled(self) -> bool:
@@ -73,6 +81,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         slack_signing_secret=get("SLACK_SIGNING_SECRET", ""),
         slack_app_token=get("SLACK_APP_TOKEN", ""),
         slack_api_url=get("SLACK_API_URL", defaults.slack_api_url),
+        slack_client_id=get("SLACK_CLIENT_ID", ""),
+        slack_client_secret=get("SLACK_CLIENT_SECRET", ""),
         microsoft_app_id=get("MICROSOFT_APP_ID", ""),
         microsoft_app_password=get("MICROSOFT_APP_PASSWORD", ""),
         microsoft_app_type=get("MICROSOFT_APP_TYPE", defaults.microsoft_app_type),

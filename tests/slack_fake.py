@@ -22,6 +22,10 @@ class FakeSlackApi:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        # The bot token each call was made with (the Authorization header), by method.
+        self.tokens: list[tuple[str, str]] = []
+        # What oauth.v2.access hands out: a new token for each code or refresh token exchanged.
+        self.issued = 0
         self.failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
         self.server: TestServer | None = None
 
@@ -45,6 +49,7 @@ class FakeSlackApi:
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         self.calls.append((method, params))
+        self.tokens.append((method, request.headers.get("Authorization", "").removeprefix("Bearer ")))
         if self.failures.get(method):
             status, headers, body = self.failures[method].pop(0)
             return web.json_response(body, status=status, headers=headers)
@@ -55,7 +60,27 @@ class FakeSlackApi:
             "views.open": {"view": {"id": "V0OPEN"}},
             "views.publish": {"view": {"id": "V0HOME"}},
         }
+        if method == "oauth.v2.access":
+            self.issued += 1
+            return web.json_response(self._oauth_answer(params))
         return web.json_response({"ok": True, **answers.get(method, {})})
+
+    def _oauth_answer(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Slack's answer to an install (code) or a token rotation (refresh_token): a rotating bot token."""
+        return {
+            "ok": True,
+            "access_token": f"xoxe.xoxb-nabo-{self.issued}",
+            "token_type": "bot",
+            "scope": "app_mentions:read,chat:write,commands,im:history,im:read,im:write",
+            "bot_user_id": "UBOTNABO",
+            "app_id": "A0SLT",
+            "team": {"id": "T0NABO", "name": "Nabo"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": "U0NABOKOORD"},
+            "refresh_token": f"xoxe-1-refresh-{self.issued}",
+            "expires_in": 43200,
+        }
 
     async def start(self) -> None:
         app = web.Application()

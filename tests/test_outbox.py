@@ -20,7 +20,7 @@ class FakeNotifier:
         self.sent: list[tuple[str, str]] = []
         self.failures = failures or []
 
-    async def send(self, target: str, reply: Reply) -> None:
+    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((target, reply.plain))
@@ -124,7 +124,7 @@ async def test_messages_for_a_target_no_channel_serves_never_block_the_others(bo
 
 
 class BrokenNotifier(FakeNotifier):
-    async def send(self, target: str, reply: Reply) -> None:
+    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
         raise RuntimeError("a bug, not a SendFailed")
 
 

@@ -28,7 +28,7 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, target: str, reply: Reply) -> None:
+    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
         self.sent.append((target, reply.plain))
 
 

@@ -364,8 +364,10 @@ async def test_reminders_are_posted_through_the_slack_notifier(
         from slack_sdk.web.async_client import AsyncWebClient
 
         from bot.channels.slack.notifier import SlackNotifier
+        from bot.channels.slack.oauth import SlackTokens
 
-        notifier = SlackNotifier(AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.url))
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.url)
+        notifier = SlackNotifier(client, SlackTokens(slack_settings, app.bot.db.engine, client), {})
         await OutboxWorker(db=app.bot.db, clock=clock, notifiers={"slack": notifier}).deliver_due()
         (posted,) = await slack_api.wait_for("chat.postMessage")
         assert posted["channel"] == "C0EKSSLT" and "I morgen: SLT-frokostmøte" in text_of(posted)

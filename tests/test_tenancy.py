@@ -349,3 +349,73 @@ def subprocess_chat(settings: Settings, municipality: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return urllib.parse.unquote(done.stdout)
+
+
+# --- Slack for many workspaces: the OAuth install flow, tokens per workspace, rotation --------------------------
+
+
+async def test_a_workspace_is_installed_over_oauth_and_its_token_is_used_and_rotated(
+    two_settings: Settings, clock: FrozenClock, slack_api: FakeSlackApi
+) -> None:
+    import time
+
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.channels.slack.notifier import SlackNotifier
+    from bot.channels.slack.oauth import SlackTokens
+    from bot.core.messages import Reply
+
+    settings = Settings(
+        database_url=two_settings.database_url,
+        municipality_path=two_settings.municipality_path,
+        slack_client_id="111.222",
+        slack_client_secret="client-secret",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.url,
+    )
+    async with RunningApp(settings, clock) as app:
+        # The install link sends the admin to Slack with a state that is also set as a cookie ...
+        install = await app.client.get("/slack/install", allow_redirects=False)
+        assert install.status == 302
+        location = urllib.parse.urlparse(install.headers["Location"])
+        state = urllib.parse.parse_qs(location.query)["state"][0]
+        assert "client_id=111.222" in location.query and install.cookies["slack-app-oauth-state"].value == state
+        # ... a callback with another state (a forged link) is refused, Slack's redirect with it is accepted.
+        forged = await app.client.get(
+            "/slack/oauth_redirect",
+            params={"code": "c-1", "state": "forged"},
+            headers={"Cookie": f"slack-app-oauth-state={state}"},
+        )
+        assert forged.status >= 400
+        # The state cookie is Secure (https in production); the test client is plain http, so it is sent by hand.
+        cookie = {"Cookie": f"slack-app-oauth-state={state}"}
+        done = await app.client.get("/slack/oauth_redirect", params={"code": "c-1", "state": state}, headers=cookie)
+        assert done.status == 200, await done.text()
+        tokens = SlackTokens(settings, app.bot.db.engine, AsyncWebClient(base_url=slack_api.url))
+        assert await tokens.for_team("T0NABO") == "xoxe.xoxb-nabo-1"
+
+        # A request from that workspace is answered with its own token.
+        body = event_body("hjelp", event_id="Ev-nabo").replace("T0EKS", "T0NABO")
+        assert await _post(app, body, "application/json") == 200
+        await slack_api.wait_for("chat.postMessage")
+        assert ("chat.postMessage", "xoxe.xoxb-nabo-1") in slack_api.tokens
+
+        # The token is about to expire: a scheduled send rotates it first, saves the new one, and posts with it.
+        assert tokens.installations is not None
+        installation = await tokens.installations.async_find_installation(enterprise_id=None, team_id="T0NABO")
+        assert installation is not None
+        installation.bot_token_expires_at = int(time.time()) + 60
+        await tokens.installations.async_save(installation)
+        notifier = SlackNotifier(AsyncWebClient(base_url=slack_api.url), tokens, {"nabo": "T0NABO"})
+        await notifier.send("slack:C0NABOSLT", Reply.text("Påminnelse"), municipality="nabo")
+        assert slack_api.tokens[-1] == ("chat.postMessage", "xoxe.xoxb-nabo-2")
+        refresh = [params for method, params in slack_api.calls if method == "oauth.v2.access"][-1]
+        assert refresh["grant_type"] == "refresh_token" and refresh["refresh_token"] == "xoxe-1-refresh-1"
+        assert await tokens.for_team("T0NABO") == "xoxe.xoxb-nabo-2"
+        # A workspace without an installation gets nothing sent, and the outbox gives up at once.
+        from bot.runtime.outbox import SendFailed
+
+        with pytest.raises(SendFailed):
+            await SlackNotifier(AsyncWebClient(base_url=slack_api.url), tokens, {"eksempel": "T0EKS"}).send(
+                "slack:C0EKSSLT", Reply.text("Påminnelse"), municipality="eksempel"
+            )

@@ -48,8 +48,8 @@ class Notifier(Protocol):
     platform: str
     min_interval: float
 
-    async def send(self, target: str, reply: Reply) -> None:
-        """Deliver, or raise SendFailed."""
+    async def send(self, target: str, reply: Reply, *, municipality: str) -> None:
+        """Deliver as the message's municipality (whose workspace token, say), or raise SendFailed."""
 
 
 class Outbox:
@@ -121,7 +121,7 @@ class OutboxWorker:
                 if not await outbox.claim(session, message_id=message.id, now=self.clock(), lease=CLAIM_LEASE):
                     continue
             try:
-                await notifier.send(target, reply_from_payload(message.payload))
+                await notifier.send(target, reply_from_payload(message.payload), municipality=message.municipality_id)
             except SendFailed as exc:
                 await self._failed(message.id, message.attempts + 1, exc)
                 if exc.retry_after is not None:

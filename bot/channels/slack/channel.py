@@ -31,6 +31,7 @@ from bot.channels.slack import render
 from bot.channels.slack.delivery import SlackDelivery
 from bot.channels.slack.inbound import Where
 from bot.channels.slack.notifier import SlackNotifier
+from bot.channels.slack.oauth import SlackTokens
 from bot.channels.slack.socket_mode import SocketMode
 from bot.config import Settings
 from bot.core.bot import Bot
@@ -87,9 +88,14 @@ class SlackChannel:
         async def on_error(error: Exception) -> BoltResponse:
             return self._on_error(error)
 
+        self.tokens = SlackTokens(settings, bot.db.engine, self.client)
+        oauth = self.tokens.oauth_settings()
         self.app = AsyncApp(
             client=AsyncWebClient(base_url=settings.slack_api_url),
-            authorize=authorize,
+            # Several workspaces: bolt authorizes each request from its workspace's installation (and rotates
+            # an expiring token); one workspace: the configured bot token, with no network call.
+            authorize=None if oauth else authorize,
+            oauth_settings=oauth,
             signing_secret=settings.slack_signing_secret or None,
             process_before_response=True,
             request_verification_enabled=bool(settings.slack_signing_secret),
@@ -97,8 +103,9 @@ class SlackChannel:
         self.app.error(on_error)
         self.app_token = settings.slack_app_token
         self.inbox = Inbox(bot.db, bot.context.clock)
-        self.notifier = SlackNotifier(self.client)
-        self.delivery = SlackDelivery(self.client, Outbox(bot.db, bot.context.clock))
+        workspaces = {key: m.slack_team_ids[0] for key, m in bot.municipalities.items() if m.slack_team_ids}
+        self.notifier = SlackNotifier(self.client, self.tokens, workspaces)
+        self.delivery = SlackDelivery(self.client, self.tokens, Outbox(bot.db, bot.context.clock))
         self._tasks: set[asyncio.Task[None]] = set()
         # Work waits here after the ack; a few workers drain it, so a burst of requests is acknowledged at
         # full speed and worked through right after. The payload is already in the inbox: a crash loses nothing.
@@ -124,8 +131,24 @@ class SlackChannel:
         self.app.view(re.compile(".*"))(self._on_view)
 
     def mount(self, web_app: web.Application) -> None:
-        """Serve Slack's requests at POST /slack/events (events, commands, interactivity: one URL)."""
+        """Serve Slack's requests at POST /slack/events (events, commands, interactivity: one URL).
+
+        With OAuth, also the install link and Slack's redirect back (GET /slack/install, /slack/oauth_redirect).
+        """
         web_app.router.add_post(ROUTE, self.handle)
+        flow = self.app.oauth_flow
+        if flow is not None:
+            web_app.router.add_get(flow.install_path, self.handle_oauth)
+            web_app.router.add_get(flow.redirect_uri_path, self.handle_oauth)
+
+    async def handle_oauth(self, request: web.Request) -> web.Response:
+        """Bolt's install flow: the install link (with its state cookie) and the callback that stores the install."""
+        flow = self.app.oauth_flow
+        assert flow is not None
+        bolt_request = await to_bolt_request(request)
+        if request.path == flow.install_path:
+            return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
 
     async def handle(self, request: web.Request) -> web.Response:
         """Verify the signature first (401), then let bolt dispatch; a body it cannot read is a 400, never a 500."""
@@ -184,7 +207,9 @@ class SlackChannel:
         # One HTTP session for every Web API call (the SDK would otherwise open one per call).
         self.client.session = aiohttp.ClientSession()
         self.app.client.session = self.client.session
-        await self._learn_identity()
+        await self.tokens.start()
+        if not self.tokens.oauth:
+            await self._learn_identity()
         self.workers.start()
         for key, payload in await self.inbox.unfinished(CHANNEL):
             inbound, where = translate.from_payload(payload)
@@ -223,8 +248,9 @@ class SlackChannel:
         if item is None:
             return None
         key, inbound, where = item
-        municipalities = self.bot.for_slack(translate.team_id(body))
-        return key, dataclasses.replace(inbound, municipalities=municipalities), where
+        team = translate.team_id(body)
+        municipalities = self.bot.for_slack(team)
+        return key, dataclasses.replace(inbound, municipalities=municipalities), dataclasses.replace(where, team=team)
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         key, inbound, where = self._translate(translate.from_command, body)
@@ -262,7 +288,7 @@ class SlackChannel:
         view_request = Inbound(
             CHANNEL, f"slack:{user}", f"slack:dm:{user}", action=HOME_VIEW, municipalities=municipalities
         )
-        self._background(self._publish_home(view_request, user))
+        self._background(self._publish_home(view_request, user, translate.team_id(body)))
 
     # --- the work, after the acknowledgement --------------------------------------------------------
 
@@ -277,9 +303,9 @@ class SlackChannel:
         await self.delivery.deliver(replies, where, municipality=self.bot.owner(inbound))
         await self.inbox.done(key)
 
-    async def _publish_home(self, view_request: Inbound, user: str) -> None:
+    async def _publish_home(self, view_request: Inbound, user: str, team: str) -> None:
         try:
             replies = await self.bot.handle(view_request)
-            await self.delivery.publish_home(user, replies[0])
+            await self.delivery.publish_home(user, replies[0], team=team)
         except Exception as exc:  # the home tab must never take the channel down
             log.error("slack: App Home failed: %s", type(exc).__name__)

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.slack import render
 from bot.channels.slack.inbound import Where, metadata
 from bot.channels.slack.notifier import failure
+from bot.channels.slack.oauth import NoInstallation, SlackTokens
 from bot.core.messages import Form, Reply
 from bot.runtime.outbox import Outbox
 
@@ -24,17 +25,22 @@ log = logging.getLogger(__name__)
 class SlackDelivery:
     """Posts replies where they belong with the bot's Web API client."""
 
-    def __init__(self, client: AsyncWebClient, outbox: Outbox) -> None:
-        self.client, self.outbox = client, outbox
+    def __init__(self, client: AsyncWebClient, tokens: SlackTokens, outbox: Outbox) -> None:
+        self.client, self.tokens, self.outbox = client, tokens, outbox
 
     async def deliver(self, replies: list[Reply], where: Where, *, municipality: str | None = None) -> None:
         """Post each reply: a form as a modal while the trigger id lasts, private work to the DM.
 
         `municipality` owns the reply if it must wait in the outbox.
         """
+        try:
+            token = await self.tokens.for_team(where.team)
+        except NoInstallation:
+            log.warning("slack: no installation for the workspace; replies dropped")
+            return
         for reply in replies:
             has_form = any(isinstance(p, Form) for p in reply.parts)
-            if has_form and where.trigger_id and await self.open_modal(reply, where):
+            if has_form and where.trigger_id and await self.open_modal(reply, where, token=token):
                 where = dataclasses.replace(where, trigger_id="")  # a trigger id opens one modal
                 continue
             blocks = render.blocks_for(reply.parts)
@@ -42,13 +48,13 @@ class SlackDelivery:
             try:
                 if where.is_dm or where.channel is None or reply.private:
                     # Private work asked for in a channel goes to the person's DM (posting to a user id opens it).
-                    await self.client.chat_postMessage(channel=where.user, blocks=blocks, text=text)
+                    await self.client.chat_postMessage(channel=where.user, blocks=blocks, text=text, token=token)
                 elif reply.ephemeral or where.private:
                     await self.client.chat_postEphemeral(
-                        channel=where.channel, user=where.user, blocks=blocks, text=text
+                        channel=where.channel, user=where.user, blocks=blocks, text=text, token=token
                     )
                 else:
-                    await self.client.chat_postMessage(channel=where.channel, blocks=blocks, text=text)
+                    await self.client.chat_postMessage(channel=where.channel, blocks=blocks, text=text, token=token)
             except (SlackApiError, aiohttp.ClientError, OSError) as exc:
                 # Not lost: the outbox tries again with backoff, as a direct message to the user.
                 reason = failure(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
@@ -56,21 +62,27 @@ class SlackDelivery:
                 key = f"reply:{id(reply)}:{self.outbox.clock().timestamp()}"
                 await self.outbox.later(key=key, target=f"slack:{where.user}", reply=reply, municipality=municipality)
 
-    async def open_modal(self, reply: Reply, where: Where) -> bool:
+    async def open_modal(self, reply: Reply, where: Where, *, token: str | None = None) -> bool:
         """Open the reply's form as a modal (needs a fresh trigger id); False if Slack refused."""
         form = next(p for p in reply.parts if isinstance(p, Form))
         intro = tuple(p for p in reply.parts if not isinstance(p, Form))
         view = render.modal(form, metadata=metadata(where), intro=intro)
         try:
-            await self.client.views_open(trigger_id=where.trigger_id, view=view)
+            token = token or await self.tokens.for_team(where.team)
+            await self.client.views_open(trigger_id=where.trigger_id, view=view, token=token)
             return True
         except SlackApiError as exc:
             log.warning("slack: could not open a modal: %s", failure(exc))
             return False
+        except NoInstallation:
+            return False
 
-    async def publish_home(self, user: str, reply: Reply) -> None:
+    async def publish_home(self, user: str, reply: Reply, *, team: str = "") -> None:
         """Show the reply as the person's App Home tab."""
         try:
-            await self.client.views_publish(user_id=user, view=render.home(reply))
+            token = await self.tokens.for_team(team)
+            await self.client.views_publish(user_id=user, view=render.home(reply), token=token)
         except SlackApiError as exc:
             log.warning("slack: could not publish App Home: %s", failure(exc))
+        except NoInstallation:
+            log.warning("slack: no installation for the workspace; App Home not published")

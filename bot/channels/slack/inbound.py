@@ -31,6 +31,8 @@ class Where:
     trigger_id: str = ""
     # Slash commands and clicks in ephemeral messages are answered so only the user sees it.
     private: bool = False
+    # The workspace, whose bot token answers (several workspaces: each has its own installation).
+    team: str = ""
 
 
 def _conversation(user: str, channel: str | None, is_dm: bool) -> str:
@@ -150,6 +152,7 @@ def to_payload(inbound: Inbound, where: Where) -> dict[str, Any]:
             "is_dm": where.is_dm,
             "trigger_id": where.trigger_id,
             "private": where.private,
+            "team": where.team,
         },
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.slack.oauth import NoInstallation, SlackTokens
 from bot.channels.slack.render import message
 from bot.core.messages import Reply
 from bot.runtime.outbox import SendFailed
@@ -29,14 +30,23 @@ class SlackNotifier:
     # chat.postMessage allows about one message a second per channel.
     min_interval = 1.0
 
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
+    def __init__(self, client: AsyncWebClient, tokens: SlackTokens, workspaces: dict[str, str]) -> None:
+        # workspaces: municipality id -> its Slack workspace (team id), for the token of a scheduled send.
+        self.client, self.tokens, self.workspaces = client, tokens, workspaces
 
-    async def send(self, target: str, reply: Reply) -> None:
+    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
         """Post, or raise SendFailed (with Slack's Retry-After on 429)."""
         blocks, text = message(reply)
         try:
-            await self.client.chat_postMessage(channel=target.removeprefix("slack:"), blocks=blocks, text=text)
+            token = await self.tokens.for_team(self.workspaces.get(municipality))
+        except NoInstallation:
+            raise SendFailed(
+                "slack: the app is not installed in the municipality's workspace", permanent=True
+            ) from None
+        try:
+            await self.client.chat_postMessage(
+                channel=target.removeprefix("slack:"), blocks=blocks, text=text, token=token
+            )
         except SlackApiError as exc:
             raise failure(exc) from None
         except OSError as exc:

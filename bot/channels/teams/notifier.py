@@ -19,7 +19,7 @@ class TeamsNotifier:
     def __init__(self, conversations: Conversations, connector: TeamsConnector) -> None:
         self.conversations, self.connector = conversations, connector
 
-    async def send(self, target: str, reply: Reply) -> None:
+    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
         """Post to the stored conversation of a target ('teams:<conversation>' or 'teams:<user>')."""
         reference = await self.conversations.find(target.removeprefix("teams:"))
         if reference is None:
