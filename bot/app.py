@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
@@ -52,6 +52,7 @@ DIALOG_TIMEOUT = dt.timedelta(hours=24)
 CALENDAR_PAST = dt.timedelta(days=31)
 CALENDAR_FUTURE = dt.timedelta(days=366)
 OUTBOX_SECONDS = 10
+RECOVERY_SECONDS = 5
 REMINDER_SECONDS = 60
 DIALOG_SWEEP_SECONDS = 3600
 FOLLOW_UP_AT = dt.time(7, 30)
@@ -145,7 +146,7 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     return Bot(settings=settings, db=db, router=router, contexts=contexts)
 
 
-def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier]) -> list[Job]:
+def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier], channels: Sequence[Channel] = ()) -> list[Job]:
     """Every recurring job, wired in one place (the scheduler itself knows none of them).
 
     On start, the jobs with `catch_up` run once in this order, for what was missed while the server was down.
@@ -169,8 +170,13 @@ def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier]) -> list[Job]:
                 totals[kind] = totals.get(kind, 0) + count
         return totals
 
+    async def recover_inbox() -> int:
+        return sum([await channel.recover() for channel in channels])
+
     jobs = [
         Job("outbox", worker.deliver_due, seconds=OUTBOX_SECONDS),
+        # What a replica that died had accepted but not answered, finished by the leader.
+        Job("inbox-recovery", recover_inbox, seconds=RECOVERY_SECONDS),
         Job("reminders", due_reminders, seconds=REMINDER_SECONDS, catch_up=due_reminders),
         Job("expire-dialogs", expire_dialogs, seconds=DIALOG_SWEEP_SECONDS),
         Job("follow-ups", follow_ups, at=FOLLOW_UP_AT, catch_up=follow_ups),
@@ -196,6 +202,7 @@ def _digest_job(ctx: Context, *, suffix: str) -> Job:
 def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> web.Application:
     """The aiohttp application: health, calendar, the chat channels that are configured, and the scheduler."""
     app = web.Application()
+    running: dict[str, LeaderLock] = {}
     senders: dict[str, Notifier] = dict(notifiers or {})
     channels: list[Channel] = []
     settings = bot.settings
@@ -225,11 +232,14 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
             except (SQLAlchemyError, OSError):
                 return web.json_response({"status": "error", "database": "unavailable"}, status=503)
             # Messages the outbox gave up on: an operator's alarm can watch this number.
-            served = (
+            served: dict[str, object] = (
                 {"municipality": bot.municipality.name}
                 if len(bot.contexts) == 1
                 else {"municipalities": list(bot.contexts)}
             )
+            # Whether this replica runs the scheduled jobs (one replica does, on PostgreSQL).
+            leader = running.get("leader")
+            served["leader"] = bool(leader is not None and leader.held)
             return web.json_response({"status": "ok", **served, "outbox_failed": failed})
         return web.json_response({"status": "error", "database": "unavailable"}, status=503)
 
@@ -261,7 +271,8 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
             await channel.start()
         leader = LeaderLock(bot.db)
         await leader.refresh()
-        jobs = scheduled_jobs(bot, senders)
+        jobs = scheduled_jobs(bot, senders, channels)
+        running["leader"] = leader
         scheduler = build_scheduler(jobs, tz=bot.municipality.tz, leader=leader)
         scheduler.start()
         await catch_up(jobs, leader)
@@ -277,10 +288,13 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
 
 
 class Channel(Protocol):
-    """What the server needs of a chat channel: start (recover, connect) and close."""
+    """What the server needs of a chat channel: start (recover, connect), recover, and close."""
 
     async def start(self) -> None:
         """Finish unprocessed inbound items; connect if the channel holds a connection."""
+
+    async def recover(self) -> int:
+        """Finish inbound items a replica that died left unprocessed; returns how many were taken over."""
 
     async def close(self) -> None:
         """Finish running work and disconnect."""

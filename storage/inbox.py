@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -28,7 +28,10 @@ async def accept_many(
     if connection.dialect.name == "sqlite":
         return await _accept_many_sqlite(connection, items, now)
     statement = postgres_insert(InboxItem).on_conflict_do_nothing(index_elements=["key"]).returning(col(InboxItem.key))
-    rows = [{"key": key, "channel": channel, "received_at": now, "payload": payload} for key, channel, payload in items]
+    rows = [
+        {"key": key, "channel": channel, "received_at": now, "claimed_at": now, "payload": payload}
+        for key, channel, payload in items
+    ]
     result = await connection.execute(statement, rows)
     return {str(key) for key in result.scalars().all()}
 
@@ -44,10 +47,10 @@ async def _accept_many_sqlite(
     received = to_time(now) if to_time else now
     params: list[Any] = []
     for key, channel, payload in items:
-        params += [key, channel, received, to_json(payload) if to_json else payload]
-    rows = ", ".join(["(?, ?, ?, ?, NULL)"] * len(items))
+        params += [key, channel, received, received, to_json(payload) if to_json else payload]
+    rows = ", ".join(["(?, ?, ?, ?, ?, NULL)"] * len(items))
     sql = (
-        f"INSERT INTO inbox (key, channel, received_at, payload, processed_at) VALUES {rows} "
+        f"INSERT INTO inbox (key, channel, received_at, claimed_at, payload, processed_at) VALUES {rows} "
         "ON CONFLICT (key) DO NOTHING RETURNING key"
     )
     raw = await connection.get_raw_connection()
@@ -64,14 +67,31 @@ async def mark_many_processed(connection: AsyncConnection, *, keys: list[str], n
         await connection.execute(statement)
 
 
-async def unprocessed(session: AsyncSession, *, channel: str) -> list[InboxItem]:
-    """Items a crash left unprocessed, oldest first."""
+async def claim_abandoned(
+    session: AsyncSession, *, channel: str, now: dt.datetime, stale: dt.datetime, limit: int = 100
+) -> list[InboxItem]:
+    """Take over unprocessed items nobody has held since `stale` (their replica died), oldest first.
+
+    Each is claimed with a compare-and-set on claimed_at, so of two replicas recovering at once only one gets it.
+    """
+    abandoned = or_(col(InboxItem.claimed_at).is_(None), col(InboxItem.claimed_at) < stale)
     statement = (
         select(InboxItem)
-        .where(col(InboxItem.channel) == channel, col(InboxItem.processed_at).is_(None))
+        .where(col(InboxItem.channel) == channel, col(InboxItem.processed_at).is_(None), abandoned)
         .order_by(col(InboxItem.received_at))
+        .limit(limit)
     )
-    return list((await session.exec(statement)).all())
+    taken = []
+    for item in (await session.exec(statement)).all():
+        claim = (
+            update(InboxItem)
+            .where(col(InboxItem.key) == item.key, col(InboxItem.processed_at).is_(None), abandoned)
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(await session.exec(claim), "rowcount", 0):
+            taken.append(item)
+    return taken
 
 
 async def delete_received_before(session: AsyncSession, *, when: dt.datetime) -> int:

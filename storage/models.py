@@ -234,6 +234,9 @@ class InboxItem(SQLModel, table=True):
     received_at: dt.datetime = _when(nullable=False, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     processed_at: dt.datetime | None = _when(nullable=True)
+    # When a replica last took the item on (on acceptance, or when recovering it); another replica may take an
+    # unprocessed item over once this is older than the lease (its replica died before finishing it).
+    claimed_at: dt.datetime | None = _when(nullable=True, index=True)
 
 
 class ConversationRef(SQLModel, table=True):

@@ -104,6 +104,7 @@ async def test_scheduler_has_its_jobs(bot: Bot) -> None:
     scheduler = build_scheduler(scheduled_jobs(bot, {}), tz=bot.municipality.tz, leader=LeaderLock(bot.db))
     assert {job.id for job in scheduler.get_jobs()} == {
         "outbox",
+        "inbox-recovery",
         "reminders",
         "expire-dialogs",
         "follow-ups",

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
+from sqlmodel import select
 
 from bot.app import build_bot
 from bot.config import BUNDLED_MUNICIPALITY, Settings
-from storage.inbox import unprocessed
 from storage.models import InboxItem
 from tests.conftest import FrozenClock
 from tests.running import RunningApp
@@ -189,7 +189,7 @@ async def test_forged_and_stale_requests_are_rejected_and_not_processed(
         assert unsigned.status == 401
         await asyncio.sleep(0.2)
         async with app.bot.db.session() as session:
-            assert await unprocessed(session, channel="slack") == []
+            assert (await session.exec(select(InboxItem))).all() == []
     assert slack_api.of("chat.postEphemeral") == [] and slack_api.of("chat.postMessage") == []
 
 

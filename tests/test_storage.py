@@ -237,12 +237,16 @@ async def test_inbox_rows_written_on_the_fast_path_read_back_exactly(any_databas
         assert new == {"k1", "k2"}
         async with db.transaction() as connection:
             assert await inbox.accept_many(connection, items=[("k1", "slack", payload)], now=NOW) == set()
+        later = NOW + dt.timedelta(minutes=5)
         async with db.session() as session:
-            (item,) = await inbox.unprocessed(session, channel="slack")
+            # Nobody held k1 since NOW: a recovering replica takes it over (and the claim is atomic).
+            (item,) = await inbox.claim_abandoned(session, channel="slack", now=later, stale=later)
             assert item.key == "k1" and item.payload == payload and item.received_at == NOW
+        async with db.session() as session:
+            assert await inbox.claim_abandoned(session, channel="slack", now=later, stale=NOW) == []
         async with db.transaction() as connection:
             await inbox.mark_many_processed(connection, keys=["k1"], now=NOW)
         async with db.session() as session:
-            assert await inbox.unprocessed(session, channel="slack") == []
+            assert await inbox.claim_abandoned(session, channel="slack", now=later, stale=later) == []
     finally:
         await db.close()

@@ -12,6 +12,7 @@ where every commit goes through one connection.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -25,6 +26,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 _PLAIN_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+# How long an accepted item belongs to the replica that took it on, before another may finish it.
+LEASE = dt.timedelta(seconds=10)
 
 
 def safe_key(key: str) -> str:
@@ -40,7 +43,7 @@ class Inbox:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
         self._pending: list[tuple[str, str, dict[str, Any], asyncio.Future[bool]]] = []
-        self._done: list[str] = []
+        self._done: list[tuple[str, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
         self.last_arrival = 0.0
         self._in_flight = 0
@@ -72,14 +75,20 @@ class Inbox:
                 async with self.db.transaction() as connection:
                     items = [(key, channel, payload) for key, channel, payload, _ in batch]
                     new = await store.accept_many(connection, items=items, now=self.clock())
-                    await store.mark_many_processed(connection, keys=done, now=self.clock())
+                    await store.mark_many_processed(connection, keys=[key for key, _ in done], now=self.clock())
             except Exception as exc:  # every waiting request gets the error (and answers 5xx-free: see channels)
                 if done:
                     log.warning("inbox: could not mark %d items processed (%s)", len(done), type(exc).__name__)
                 for *_, future in batch:
                     if not future.done():
                         future.set_exception(exc)
+                for _, marked in done:
+                    if not marked.done():
+                        marked.set_exception(exc)
                 continue
+            for _, marked in done:
+                if not marked.done():
+                    marked.set_result(None)
             seen: set[str] = set()
             for key, _, _, future in batch:
                 future.set_result(key in new and key not in seen)
@@ -90,19 +99,33 @@ class Inbox:
         return self._in_flight == 0 and time.monotonic() - self.last_arrival >= seconds
 
     async def done(self, key: str) -> None:
-        """Mark the item processed and drop its payload, in the next group commit.
+        """Mark the item processed and drop its payload; returns once that is written (in a group commit).
 
-        There is no need to wait for it: if the process dies first, the item is simply finished again on start.
+        The mark is written right after the reply went out, so a crash between them (a few milliseconds) is the
+        only way an item can be answered twice. A failed write is logged; the item is then recovered later.
         """
-        self._done.append(safe_key(key))
+        marked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._done.append((safe_key(key), marked))
         self._schedule_flush()
+        try:
+            await marked
+        except Exception as exc:
+            log.warning("inbox: an item stays unfinished (%s); it will be recovered", type(exc).__name__)
 
     async def flush(self) -> None:
         """Wait until everything accepted or marked done so far is written (on shutdown, and in tests)."""
         while self._flushing is not None and not self._flushing.done():
             await self._flushing
 
-    async def unfinished(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
-        """(key, payload) of items a crash left unprocessed, oldest first."""
-        async with self.db.session() as session:
-            return [(item.key, dict(item.payload)) for item in await store.unprocessed(session, channel=channel)]
+    async def abandoned(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
+        """Take over (key, payload) of items left unprocessed by a replica that died (or by this one, crashed).
+
+        An item is abandoned when nobody has held it for LEASE; the replica that accepted it normally finishes it
+        within milliseconds. Every replica recovers on start, and the leader every few seconds.
+        """
+        now = self.clock()
+        async with self.db.session(all_municipalities=True) as session:
+            taken = await store.claim_abandoned(session, channel=channel, now=now, stale=now - LEASE)
+        if taken:
+            log.info("inbox: took over %d %s items nobody finished", len(taken), channel)
+        return [(item.key, dict(item.payload)) for item in taken]

@@ -211,12 +211,19 @@ class SlackChannel:
         if not self.tokens.oauth:
             await self._learn_identity()
         self.workers.start()
-        for key, payload in await self.inbox.unfinished(CHANNEL):
-            inbound, where = translate.from_payload(payload)
-            self.workers.put((key, inbound, dataclasses.replace(where, trigger_id="")))
+        await self.recover()
         if self.app_token:
             self._socket = SocketMode(self.app, self.app_token)
             await self._socket.connect()
+
+    async def recover(self) -> int:
+        """Finish items a crashed process (this one before a restart, or another replica) left in the inbox."""
+        abandoned = await self.inbox.abandoned(CHANNEL)
+        for key, payload in abandoned:
+            inbound, where = translate.from_payload(payload)
+            # The interaction's trigger id has long expired: forms go out as messages.
+            self.workers.put((key, inbound, dataclasses.replace(where, trigger_id="")))
+        return len(abandoned)
 
     async def close(self) -> None:
         """Let queued and running work finish, then disconnect."""

@@ -71,14 +71,17 @@ class TeamsChannel:
                 "and MICROSOFT_APP_PASSWORD instead.",
                 ROUTE,
             )
-        unfinished = await self.inbox.unfinished(CHANNEL)
-        for key, payload in unfinished:
+        await self.recover()
+
+    async def recover(self) -> int:
+        """Finish activities a crashed process (this one before a restart, or another replica) left in the inbox."""
+        abandoned = await self.inbox.abandoned(CHANNEL)
+        for key, payload in abandoned:
             try:
                 await self._process(key, payload)
-            except Exception as exc:  # one bad item must not stop the start; it stays in the inbox
+            except Exception as exc:  # one bad item must not stop the others; it is tried again later
                 log.error("teams: recovering an unprocessed activity failed: %s", type(exc).__name__)
-        if unfinished:
-            log.info("teams: finished %d activities a crash left unprocessed", len(unfinished))
+        return len(abandoned)
 
     async def close(self) -> None:
         """Write what the inbox still holds, then close the connector session."""
