@@ -301,6 +301,18 @@ async def test_teams_maps_tenants_and_teams_and_asks_once_where_a_tenant_is_shar
         # A coordinator of both gets their command answered for each, each part headed by its municipality.
         both = await send(_in(message(connector.url, "temaer", user=SHARED_COORDINATOR), "tenant-felles"))
         assert "Eksempel kommune" in both and "Nabo kommune" in both and "Trygg skolevei" in both
+        # Their buttons carry the municipality they were made for, whatever the person chose before.
+        async with app.bot.contexts["nabo"].db.session() as session:
+            (nabo_topic,) = await topic_store.all_topics(session)
+        reject = message(
+            connector.url,
+            value={"action": f"~nabo~topic-admin:{nabo_topic.id}", "value": "rejected"},
+            user=SHARED_COORDINATOR,
+        )
+        await send(_in(reject, "tenant-felles"))
+        async with app.bot.contexts["nabo"].db.session() as session:
+            assert (await topic_store.get_topic(session, topic_id=nabo_topic.id)).status == "rejected"  # type: ignore[union-attr]
+        assert f"~nabo~topic-admin:{nabo_topic.id}" in both
 
 
 # --- The command line names the municipality ---------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Settings
 from bot.core.catalog import t
 from bot.core.context import Context
-from bot.core.messages import Choice, Choices, Inbound, Reply, Text
+from bot.core.messages import Choice, Choices, Form, Inbound, Reply, Text
 from bot.core.router import Router
 from bot.core.text import fold
 from bot.municipality import Municipality
@@ -26,6 +26,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 CHOOSE_ACTION = "municipality"
+# Buttons and forms answered where several municipalities meet carry theirs: "~<id>~<action>".
+TAG = "~"
 # The word that shows (and lets a person change) which municipality they work in.
 CHOOSE_WORD = "kommune"  # vocabulary: a command word
 
@@ -75,9 +77,13 @@ class Bot:
 
     async def open_form(self, inbound: Inbound) -> list[Reply]:
         """The form a button asks to (re)open, built for the Inbound's municipality."""
-        known = [key for key in inbound.municipalities if key in self.contexts]
-        ctx = self.contexts[known[0]] if len(known) == 1 else self.context
-        return await self.router.open_form(inbound, ctx)
+        known = [key for key in inbound.municipalities if key in self.contexts] or list(self.contexts)[:1]
+        tagged = _untag(inbound)
+        if tagged is not None and tagged[0] in known:
+            return _tag(tagged[0], await self.router.open_form(tagged[1], self.contexts[tagged[0]]))
+        if len(known) != 1:
+            return [Reply.text(t("router.unknown_action"), ephemeral=True)]
+        return await self.router.open_form(inbound, self.contexts[known[0]])
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Route one Inbound to its handler; a failure becomes a friendly reply, never a crash or silence."""
@@ -104,6 +110,12 @@ class Bot:
             return [Reply.text(t("tenancy.not_connected"), ephemeral=True)]
         if (inbound.action or "").split(":", 1)[0] == CHOOSE_ACTION:
             return await self._chosen(inbound, candidates)
+        tagged = _untag(inbound)
+        if tagged is not None:
+            key, untagged = tagged
+            if key not in candidates:
+                return [Reply.text(t("router.unknown_action"), ephemeral=True)]
+            return _tag(key, await self.router.dispatch(untagged, self.contexts[key]))
         asks = fold(inbound.text).strip(" .!?") == CHOOSE_WORD and not inbound.action
         if len(candidates) == 1:
             if asks:
@@ -116,7 +128,7 @@ class Bot:
         if command is not None and command.coordinators_only and coordinating and not asks:
             return await self._for_each(inbound, coordinating)
         if chosen in candidates and not asks:
-            return await self.router.dispatch(inbound, self.contexts[chosen])
+            return _tag(chosen, await self.router.dispatch(inbound, self.contexts[chosen]))
         return [self._ask(candidates, chosen)]
 
     async def _for_each(self, inbound: Inbound, keys: list[str]) -> list[Reply]:
@@ -125,7 +137,7 @@ class Bot:
         for key in keys:
             ctx = self.contexts[key]
             heading = Text(t("tenancy.heading", municipality=ctx.municipality.name))
-            for index, reply in enumerate(await self.router.dispatch(inbound, ctx)):
+            for index, reply in enumerate(_tag(key, await self.router.dispatch(inbound, ctx))):
                 replies.append(replace(reply, parts=(heading, *reply.parts)) if index == 0 else reply)
         return replies
 
@@ -161,3 +173,24 @@ class Bot:
     async def close(self) -> None:
         """Release the database connections."""
         await self.db.close()
+
+
+def _tag(key: str, replies: list[Reply]) -> list[Reply]:
+    """Mark every button and form in replies given where several municipalities meet with the one they are for."""
+    tagged = []
+    for reply in replies:
+        parts = tuple(
+            replace(part, action=f"{TAG}{key}{TAG}{part.action}") if isinstance(part, Choices | Form) else part
+            for part in reply.parts
+        )
+        tagged.append(replace(reply, parts=parts))
+    return tagged
+
+
+def _untag(inbound: Inbound) -> tuple[str, Inbound] | None:
+    """The municipality a tagged action is for, and the action as the router knows it; None if untagged."""
+    action = inbound.action or ""
+    if not action.startswith(TAG):
+        return None
+    key, _, rest = action[len(TAG) :].partition(TAG)
+    return key, replace(inbound, action=rest)
