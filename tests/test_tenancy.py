@@ -208,6 +208,22 @@ async def test_housekeeping_in_one_municipality_keeps_the_personal_chats_of_anot
         assert await find_reference(session, target="aad-someone") is None
 
 
+async def test_a_coordinator_of_two_municipalities_gets_a_digest_from_each(two: Bot) -> None:
+    from handlers.digest import queue_weekly_digest
+    from storage.outbox import pending_for
+
+    await _suggest(two, "nabo", "Rus på russefester")
+    assert await queue_weekly_digest(two.contexts["eksempel"]) == 3
+    assert await queue_weekly_digest(two.contexts["nabo"]) == 4
+    digests = {}
+    for key in ("eksempel", "nabo"):
+        async with two.contexts[key].db.session() as session:
+            (message,) = await pending_for(session, target=f"teams:{SHARED_COORDINATOR}")
+            digests[key] = json.dumps(message.payload, ensure_ascii=False)
+    assert "Nabo kommune" in digests["nabo"] and "Eksempel kommune" in digests["eksempel"]
+    assert "Rus på russefester" in digests["nabo"] and "Rus på russefester" not in digests["eksempel"]
+
+
 # --- Slack: the workspace decides ------------------------------------------------------------------------
 
 
