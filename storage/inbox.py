@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -74,7 +74,11 @@ async def claim_abandoned(
 
     Each is claimed with a compare-and-set on claimed_at, so of two replicas recovering at once only one gets it.
     """
-    abandoned = or_(col(InboxItem.claimed_at).is_(None), col(InboxItem.claimed_at) < stale)
+    # An item accepted by a version without claims counts from its arrival.
+    abandoned = or_(
+        and_(col(InboxItem.claimed_at).is_(None), col(InboxItem.received_at) < stale),
+        col(InboxItem.claimed_at) < stale,
+    )
     statement = (
         select(InboxItem)
         .where(col(InboxItem.channel) == channel, col(InboxItem.processed_at).is_(None), abandoned)
@@ -92,6 +96,17 @@ async def claim_abandoned(
         if getattr(await session.exec(claim), "rowcount", 0):
             taken.append(item)
     return taken
+
+
+async def renew_claims(connection: AsyncConnection, *, keys: list[str], now: dt.datetime) -> None:
+    """Say that this replica still holds these unprocessed items (so no other takes them over)."""
+    if keys:
+        statement = (
+            update(InboxItem)
+            .where(col(InboxItem.key).in_(keys), col(InboxItem.processed_at).is_(None))
+            .values(claimed_at=now)
+        )
+        await connection.execute(statement)
 
 
 async def delete_received_before(session: AsyncSession, *, when: dt.datetime) -> int:

@@ -61,11 +61,15 @@ async def test_rows_from_before_municipalities_go_to_the_configured_one(any_data
     try:
         async with db.engine.begin() as connection:
             await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0007"))
-            await connection.execute(
-                text(
-                    "INSERT INTO topic (text, status, created_on, votes) VALUES ('Skjermbruk', 'new', '2026-11-01', 0)"
-                )
-            )
+            for statement in (
+                "INSERT INTO topic (text, status, created_on, votes) VALUES ('Skjermbruk', 'new', '2026-11-01', 1)",
+                # Rows that refer to other rows: a vote for the topic, a category of an escalation record.
+                "INSERT INTO topic_vote (topic_id, period, voter_hash) VALUES (1, 'p', 'h')",
+                "INSERT INTO escalation (id, started_on, completed_on, acute, categories, coordinator_notified) "
+                "VALUES ('E1', '2026-11-01', '2026-11-01', false, '[]', false)",
+                "INSERT INTO escalation_category (escalation_id, category) VALUES ('E1', 'rus')",
+            ):
+                await connection.execute(text(statement))
         try:
             await db.upgrade()  # several municipalities: whose is the old topic? The upgrade refuses to guess.
         except DatabaseConfigError as exc:
@@ -77,6 +81,16 @@ async def test_rows_from_before_municipalities_go_to_the_configured_one(any_data
             assert [t.text for t in await topics.all_topics(session)] == ["Skjermbruk"]
         async with db.scoped("nabo-kommune").session() as session:
             assert await topics.all_topics(session) == []
+        async with db.engine.connect() as connection:
+            counts = [
+                (
+                    await connection.execute(
+                        text(f"SELECT count(*) FROM {table} WHERE municipality_id = 'eksempel-kommune'")
+                    )
+                ).scalar_one()
+                for table in ("topic_vote", "escalation", "escalation_category")
+            ]
+        assert counts == [1, 1, 1]  # nothing that referred to another row was lost on the way
     finally:
         await db.close()
 
@@ -248,5 +262,29 @@ async def test_inbox_rows_written_on_the_fast_path_read_back_exactly(any_databas
             await inbox.mark_many_processed(connection, keys=["k1"], now=NOW)
         async with db.session() as session:
             assert await inbox.claim_abandoned(session, channel="slack", now=later, stale=later) == []
+    finally:
+        await db.close()
+
+
+async def test_an_item_a_live_replica_holds_is_never_taken_over(any_database_url: str) -> None:
+    # However long an item waits in its replica's queue, the replica renews its claim; only a dead one's is taken.
+    from bot.runtime.inbox import Inbox
+    from tests.conftest import FrozenClock
+
+    clock = FrozenClock(NOW)
+    db = Database(any_database_url)
+    try:
+        await db.upgrade()
+        alive, other = Inbox(db, clock), Inbox(db, clock)
+        assert await alive.accept(key="event:E1", channel="slack", payload={"x": 1})
+        clock.advance(seconds=11)
+        assert await alive.abandoned("slack") == []  # its own, still in hand
+        await alive.renew()  # the heartbeat
+        assert await other.abandoned("slack") == []  # held by a live replica
+        clock.advance(seconds=11)  # no heartbeat since: that replica died
+        assert [key for key, _ in await other.abandoned("slack")] == ["event:E1"]
+        assert await alive.abandoned("slack") == []  # and now it is the other's
+        await alive.flush()
+        await other.flush()
     finally:
         await db.close()

@@ -47,6 +47,9 @@ class Inbox:
         self._flushing: asyncio.Task[None] | None = None
         self.last_arrival = 0.0
         self._in_flight = 0
+        # Items this process has taken on and not finished; their claims are renewed while they are held.
+        self.held: set[str] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
 
     async def accept(self, *, key: str, channel: str, payload: dict[str, Any]) -> bool:
         """Store the item; False if it was delivered before (then acknowledge it and do nothing else)."""
@@ -57,9 +60,33 @@ class Inbox:
         self._schedule_flush()
         self._in_flight += 1
         try:
-            return await future
+            accepted = await future
         finally:
             self._in_flight -= 1
+        if accepted:
+            self.hold(key)
+        return accepted
+
+    def hold(self, key: str) -> None:
+        """Keep the item's claim fresh while this process works on it (until done or released)."""
+        self.held.add(safe_key(key))
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.get_running_loop().create_task(self._renew())
+
+    async def _renew(self) -> None:
+        """While items are held, renew their claims every third of the lease (a live replica keeps its work)."""
+        while self.held:
+            await asyncio.sleep(LEASE.total_seconds() / 3)
+            await self.renew()
+
+    async def renew(self) -> None:
+        """Renew the claims of every item held now (one statement)."""
+        keys = sorted(self.held)
+        try:
+            async with self.db.transaction() as connection:
+                await store.renew_claims(connection, keys=keys, now=self.clock())
+        except Exception as exc:  # the database is away: the next beat tries again
+            log.warning("inbox: could not renew %d claims (%s)", len(keys), type(exc).__name__)
 
     def _schedule_flush(self) -> None:
         if self._flushing is None or self._flushing.done():
@@ -111,21 +138,36 @@ class Inbox:
             await marked
         except Exception as exc:
             log.warning("inbox: an item stays unfinished (%s); it will be recovered", type(exc).__name__)
+        finally:
+            self.held.discard(safe_key(key))
+
+    def release(self, key: str) -> None:
+        """Stop holding an item that failed here, so it is taken over once its claim runs out."""
+        self.held.discard(safe_key(key))
 
     async def flush(self) -> None:
         """Wait until everything accepted or marked done so far is written (on shutdown, and in tests)."""
         while self._flushing is not None and not self._flushing.done():
             await self._flushing
+        if self._heartbeat is not None and not self._heartbeat.done():
+            # Shutting down: what is still held is unfinished, and another replica (or the next start) takes it.
+            self._heartbeat.cancel()
 
     async def abandoned(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
         """Take over (key, payload) of items left unprocessed by a replica that died (or by this one, crashed).
 
-        An item is abandoned when nobody has held it for LEASE; the replica that accepted it normally finishes it
-        within milliseconds. Every replica recovers on start, and the leader every few seconds.
+        An item is abandoned when its claim has not been renewed for LEASE: the replica that holds an item renews
+        its claim every few seconds until it is done, however long it waits in a queue, so only a dead replica's
+        items qualify. Every replica recovers on start, and the leader every few seconds. (The replicas' clocks
+        are compared: keep them in time with NTP.)
         """
         now = self.clock()
         async with self.db.session(all_municipalities=True) as session:
-            taken = await store.claim_abandoned(session, channel=channel, now=now, stale=now - LEASE)
+            found = await store.claim_abandoned(session, channel=channel, now=now, stale=now - LEASE)
+        # This process's own items are not abandoned, however long they wait in its queue.
+        taken = [item for item in found if item.key not in self.held]
+        for item in taken:
+            self.hold(item.key)
         if taken:
             log.info("inbox: took over %d %s items nobody finished", len(taken), channel)
         return [(item.key, dict(item.payload)) for item in taken]

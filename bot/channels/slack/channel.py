@@ -306,8 +306,12 @@ class SlackChannel:
 
     async def _process(self, item: tuple[str, Inbound, Where]) -> None:
         key, inbound, where = item
-        replies = await self.bot.handle(inbound)
-        await self.delivery.deliver(replies, where, municipality=self.bot.owner(inbound))
+        try:
+            replies = await self.bot.handle(inbound)
+            await self.delivery.deliver(replies, where, municipality=self.bot.owner(inbound))
+        except BaseException:
+            self.inbox.release(key)  # taken over (here or elsewhere) once its claim runs out
+            raise
         await self.inbox.done(key)
 
     async def _publish_home(self, view_request: Inbound, user: str, team: str) -> None:

@@ -151,8 +151,12 @@ class TeamsChannel:
 
     async def _process(self, key: str, payload: dict[str, Any]) -> None:
         inbound = inbound_from_payload(payload["inbound"])
-        replies = await self.bot.handle(inbound)
-        await self.delivery.reply(payload, inbound, replies)
+        try:
+            replies = await self.bot.handle(inbound)
+            await self.delivery.reply(payload, inbound, replies)
+        except BaseException:
+            self.inbox.release(key)  # taken over (here or elsewhere) once its claim runs out
+            raise
         await self.inbox.done(key)
 
     async def _welcome(self, body: dict[str, Any]) -> None:

@@ -74,10 +74,11 @@ def upgrade() -> None:
     for table in TABLES:
         if table not in ("dialog_state", "rotating_key", "flood_count"):
             op.create_index(f"ix_{table}_municipality_id", table, ["municipality_id"])
-    for table in TABLES:
-        # The default only filled the existing rows; new ones are always stamped by storage/tenancy.py.
-        with op.batch_alter_table(table) as batch:
-            batch.alter_column("municipality_id", server_default=None)
+    if op.get_bind().dialect.name == "postgresql":
+        # The default only filled the existing rows; new ones are always stamped by storage/tenancy.py. (On
+        # SQLite dropping it would rebuild every table, and rebuilding a table others refer to breaks them.)
+        for table in TABLES:
+            op.alter_column(table, "municipality_id", server_default=None)
     _replace_key("dialog_state", primary=["municipality_id", "key"])
     _replace_key("rotating_key", primary=["municipality_id", "purpose"])
     _replace_key("flood_count", primary=["municipality_id", "sender_hash"])
