@@ -196,7 +196,7 @@ def _digest_job(ctx: Context, *, suffix: str) -> Job:
         return await digest.catch_up_weekly_digest(ctx)
 
     at = ctx.municipality.digest
-    return Job(f"digest{suffix}", weekly, at=at.at, weekday=at.weekday, catch_up=missed)
+    return Job(f"digest{suffix}", weekly, at=at.at, weekday=at.weekday, catch_up=missed, tz=ctx.municipality.tz)
 
 
 def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> web.Application:

@@ -179,7 +179,7 @@ async def _reminders(settings: Settings, start: dt.date | None, end: dt.date | N
 async def _upgrade(settings: Settings) -> None:
     bot = build_bot(settings)
     try:
-        await bot.db.upgrade()
+        await bot.upgrade()
     finally:
         await bot.close()
     print(t("cli.db_upgraded"))

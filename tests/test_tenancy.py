@@ -447,3 +447,43 @@ async def test_a_workspace_is_installed_over_oauth_and_its_token_is_used_and_rot
             await SlackNotifier(AsyncWebClient(base_url=slack_api.url), tokens, {"eksempel": "T0EKS"}).send(
                 "slack:C0EKSSLT", Reply.text("Påminnelse"), municipality="eksempel"
             )
+
+
+async def test_once_workspaces_are_listed_a_single_municipality_serves_only_those(
+    tmp_path: Path, database_url: str, clock: FrozenClock, slack_api: FakeSlackApi
+) -> None:
+    example = yaml.safe_load(BUNDLED_MUNICIPALITY.read_text(encoding="utf-8"))
+    path = tmp_path / "eksempel.yaml"
+    path.write_text(yaml.safe_dump({**example, "slack_team_ids": ["T0EKS"]}, allow_unicode=True), encoding="utf-8")
+    settings = Settings(
+        database_url=database_url,
+        municipality_path=path,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.url,
+    )
+    async with RunningApp(settings, clock) as app:
+        stranger = event_body("tema Noe fra en annen arbeidsflate", event_id="Ev-s").replace("T0EKS", "T0ANNEN")
+        assert await _post(app, stranger, "application/json") == 200
+        (told,) = await slack_api.wait_for("chat.postMessage")
+        assert "ikke koblet til noen kommune" in str(told.get("text"))
+        async with app.bot.db.session() as session:
+            assert await topic_store.all_topics(session) == []
+
+
+def test_oauth_needs_every_municipality_to_name_its_workspace(folder: Path, database_url: str) -> None:
+    from bot.config import SettingsError
+
+    text = (folder / "nabo.yaml").read_text(encoding="utf-8")
+    (folder / "nabo.yaml").write_text(
+        text.replace("- T0NABO", "[]").replace("slack_team_ids:\n[]", "slack_team_ids: []"), encoding="utf-8"
+    )
+    settings = Settings(
+        database_url=database_url,
+        municipality_path=folder,
+        slack_client_id="111.222",
+        slack_client_secret="s",
+        slack_signing_secret=SIGNING_SECRET,
+    )
+    with pytest.raises(SettingsError, match="nabo"):
+        build_web_app(build_bot(settings))

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 CHOOSE_ACTION = "municipality"
 # Buttons and forms answered where several municipalities meet carry theirs: "~<id>~<action>".
 TAG = "~"
+# What a channel names for a workspace or tenant that belongs to no municipality it serves.
+UNCONNECTED = "-"
 # The word that shows (and lets a person change) which municipality they work in.
 CHOOSE_WORD = "kommune"  # vocabulary: a command word
 
@@ -57,18 +59,26 @@ class Bot:
         return {key: ctx.municipality for key, ctx in self.contexts.items()}
 
     def for_slack(self, team_id: str | None) -> tuple[str, ...]:
-        """The municipalities a Slack workspace belongs to (empty: the deployment's only one, or none)."""
-        if len(self.contexts) == 1:
-            return ()
-        return tuple(key for key, m in self.municipalities.items() if team_id and team_id in m.slack_team_ids)
+        """The municipalities a Slack workspace belongs to.
+
+        Empty when one municipality is served and no file lists workspaces (any workspace is that one's); once
+        workspaces are listed, only those are served, and any other is UNCONNECTED (told so, nothing handled).
+        """
+        if not any(m.slack_team_ids for m in self.municipalities.values()):
+            return () if len(self.contexts) == 1 else (UNCONNECTED,)
+        found = tuple(key for key, m in self.municipalities.items() if team_id and team_id in m.slack_team_ids)
+        return found or (UNCONNECTED,)
 
     def for_teams(self, tenant_id: str | None, team_id: str | None) -> tuple[str, ...]:
-        """The municipalities a Teams conversation belongs to: by tenant, then by team where a tenant has several."""
-        if len(self.contexts) == 1:
-            return ()
+        """The municipalities a Teams conversation belongs to: by tenant, then by team where a tenant has several.
+
+        As for Slack: with tenants listed, only those are served.
+        """
+        if not any(m.teams_tenant_ids for m in self.municipalities.values()):
+            return () if len(self.contexts) == 1 else (UNCONNECTED,)
         found = [key for key, m in self.municipalities.items() if tenant_id and tenant_id in m.teams_tenant_ids]
         by_team = [key for key in found if team_id and team_id in self.municipalities[key].teams_team_ids]
-        return tuple(by_team or found)
+        return tuple(by_team or found) or (UNCONNECTED,)
 
     def owner(self, inbound: Inbound) -> str:
         """The municipality an Inbound surely belongs to (its only candidate, or the default); for the outbox."""
@@ -77,7 +87,9 @@ class Bot:
 
     async def open_form(self, inbound: Inbound) -> list[Reply]:
         """The form a button asks to (re)open, built for the Inbound's municipality."""
-        known = [key for key in inbound.municipalities if key in self.contexts] or list(self.contexts)[:1]
+        known = [key for key in inbound.municipalities if key in self.contexts]
+        if not inbound.municipalities and len(self.contexts) == 1:
+            known = list(self.contexts)
         tagged = _untag(inbound)
         if tagged is not None and tagged[0] in known:
             return _tag(tagged[0], await self.router.open_form(tagged[1], self.contexts[tagged[0]]))
@@ -103,9 +115,9 @@ class Bot:
             return [Reply.text(t("error.unexpected"), ephemeral=True)]
 
     async def _handle(self, inbound: Inbound) -> list[Reply]:
-        candidates = [key for key in inbound.municipalities if key in self.contexts] or (
-            list(self.contexts) if len(self.contexts) == 1 else []
-        )
+        candidates = [key for key in inbound.municipalities if key in self.contexts]
+        if not inbound.municipalities and len(self.contexts) == 1:
+            candidates = list(self.contexts)
         if not candidates:
             return [Reply.text(t("tenancy.not_connected"), ephemeral=True)]
         if (inbound.action or "").split(":", 1)[0] == CHOOSE_ACTION:
@@ -137,8 +149,13 @@ class Bot:
         for key in keys:
             ctx = self.contexts[key]
             heading = Text(t("tenancy.heading", municipality=ctx.municipality.name))
-            for index, reply in enumerate(_tag(key, await self.router.dispatch(inbound, ctx))):
-                replies.append(replace(reply, parts=(heading, *reply.parts)) if index == 0 else reply)
+            answers = _tag(key, await self.router.dispatch(inbound, ctx))
+            # The heading goes on the first reply the person reads in private (not on a pointer left in a channel).
+            first = next((i for i, reply in enumerate(answers) if reply.private), 0)
+            replies += [
+                replace(reply, parts=(heading, *reply.parts)) if index == first else reply
+                for index, reply in enumerate(answers)
+            ]
         return replies
 
     def _ask(self, candidates: list[str], chosen: str | None) -> Reply:
@@ -161,10 +178,13 @@ class Bot:
         name = self.contexts[value].municipality.name
         return [Reply(parts=(Text(t("tenancy.chosen", municipality=name)),), ephemeral=True, private=True)]
 
+    async def upgrade(self) -> None:
+        """Bring the database to the newest schema (rows from before municipalities go to the only one)."""
+        await self.db.upgrade(owner=self.context.municipality.id if len(self.contexts) == 1 else None)
+
     async def start(self) -> None:
         """Bring the database to the newest schema and drop abandoned dialogs."""
-        owner = self.context.municipality.id if len(self.contexts) == 1 else None
-        await self.db.upgrade(owner=owner)
+        await self.upgrade()
         for ctx in self.contexts.values():
             expired = await ctx.dialogs.expire()
             if expired:

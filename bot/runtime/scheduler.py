@@ -46,6 +46,8 @@ class Job:
     at: dt.time | None = None
     weekday: int | None = None
     catch_up: Callable[[], Awaitable[object]] | None = None
+    # The time zone of `at` when it is not the scheduler's (a municipality of its own).
+    tz: ZoneInfo | None = None
 
     def __post_init__(self) -> None:
         """A job runs on an interval or at a time of day, never both (the trigger could only honour one)."""
@@ -54,6 +56,7 @@ class Job:
 
     def trigger(self, tz: ZoneInfo) -> BaseTrigger:
         """The APScheduler trigger for this job."""
+        tz = self.tz or tz
         if self.seconds is not None:
             return IntervalTrigger(seconds=self.seconds, timezone=tz)
         assert self.at is not None

@@ -33,8 +33,9 @@ from bot.channels.slack.inbound import Where
 from bot.channels.slack.notifier import SlackNotifier
 from bot.channels.slack.oauth import SlackTokens
 from bot.channels.slack.socket_mode import SocketMode
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.core.bot import Bot
+from bot.core.catalog import t
 from bot.core.messages import Inbound
 from bot.runtime.inbox import Inbox
 from bot.runtime.outbox import Outbox
@@ -101,9 +102,17 @@ class SlackChannel:
             request_verification_enabled=bool(settings.slack_signing_secret),
         )
         self.app.error(on_error)
+        if oauth is not None:
+            # An uninstalled app or revoked tokens: the installation is deleted from the store at once.
+            self.app.enable_token_revocation_listeners()
         self.app_token = settings.slack_app_token
         self.inbox = Inbox(bot.db, bot.context.clock)
         workspaces = {key: m.slack_team_ids[0] for key, m in bot.municipalities.items() if m.slack_team_ids}
+        missing = [key for key in bot.municipalities if key not in workspaces]
+        if self.tokens.oauth and missing:
+            # Installed by OAuth, a workspace is served only when a municipality lists it; and scheduled posts
+            # need to know which installation is the municipality's.
+            raise SettingsError(t("settings.oauth_needs_team_ids", ids=", ".join(missing)))
         self.notifier = SlackNotifier(self.client, self.tokens, workspaces)
         self.delivery = SlackDelivery(self.client, self.tokens, Outbox(bot.db, bot.context.clock))
         self._tasks: set[asyncio.Task[None]] = set()

@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.slack import render
 from bot.channels.slack.inbound import Where, metadata
 from bot.channels.slack.notifier import failure
-from bot.channels.slack.oauth import NoInstallation, SlackTokens
+from bot.channels.slack.oauth import NoInstallation, SlackTokens, TokenUnavailable
 from bot.core.messages import Form, Reply
 from bot.runtime.outbox import Outbox
 
@@ -35,6 +35,12 @@ class SlackDelivery:
         """
         try:
             token = await self.tokens.for_team(where.team)
+        except TokenUnavailable:
+            # Not lost: the outbox sends them once the token is renewed.
+            for reply in replies:
+                key = f"reply:{id(reply)}:{self.outbox.clock().timestamp()}"
+                await self.outbox.later(key=key, target=f"slack:{where.user}", reply=reply, municipality=municipality)
+            return
         except NoInstallation:
             log.warning("slack: no installation for the workspace; replies dropped")
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack.oauth import NoInstallation, SlackTokens
+from bot.channels.slack.oauth import NoInstallation, SlackTokens, TokenUnavailable
 from bot.channels.slack.render import message
 from bot.core.messages import Reply
 from bot.runtime.outbox import SendFailed
@@ -39,6 +39,8 @@ class SlackNotifier:
         blocks, text = message(reply)
         try:
             token = await self.tokens.for_team(self.workspaces.get(municipality))
+        except TokenUnavailable:
+            raise SendFailed("slack: the workspace's token could not be renewed just now") from None
         except NoInstallation:
             raise SendFailed(
                 "slack: the app is not installed in the municipality's workspace", permanent=True

@@ -35,6 +35,10 @@ class NoInstallation(Exception):
     """The app is not installed in that workspace (or the workspace is unknown)."""
 
 
+class TokenUnavailable(NoInstallation):
+    """The workspace's token could not be renewed just now; trying again later may work."""
+
+
 class SlackTokens:
     """The bot token for a workspace: the configured one, or the workspace's installation (rotated when due)."""
 
@@ -44,7 +48,8 @@ class SlackTokens:
         self.installations: AsyncSQLAlchemyInstallationStore | None = None
         self.states: AsyncSQLAlchemyOAuthStateStore | None = None
         self.rotator: AsyncTokenRotator | None = None
-        self._lock = asyncio.Lock()
+        # One rotation at a time per workspace in this process (across replicas, see for_team's fallback).
+        self._locks: dict[str, asyncio.Lock] = {}
         if self.oauth:
             self.installations = AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
             self.states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine)
@@ -88,13 +93,22 @@ class SlackTokens:
         assert self.installations is not None and self.rotator is not None
         if not team_id:
             raise NoInstallation("no workspace")
-        async with self._lock:
+        async with self._locks.setdefault(team_id, asyncio.Lock()):
             installation = await self.installations.async_find_installation(enterprise_id=None, team_id=team_id)
             if installation is None or not installation.bot_token:
                 raise NoInstallation(team_id)
-            rotated = await self.rotator.perform_token_rotation(
-                installation=installation, minutes_before_expiration=ROTATE_MINUTES
-            )
+            try:
+                rotated = await self.rotator.perform_token_rotation(
+                    installation=installation, minutes_before_expiration=ROTATE_MINUTES
+                )
+            except Exception as exc:
+                # Another replica (or bolt, on a request) rotated it a moment ago and the refresh token we held is
+                # spent: its new token is in the store.
+                log.warning("slack: token rotation failed (%s); reading the stored token again", type(exc).__name__)
+                again = await self.installations.async_find_installation(enterprise_id=None, team_id=team_id)
+                if again is None or not again.bot_token or again.bot_token == installation.bot_token:
+                    raise TokenUnavailable(team_id) from None
+                return str(again.bot_token)
             if rotated is not None:
                 await self.installations.async_save(rotated)
                 log.info("slack: rotated the bot token of a workspace")

@@ -24,7 +24,7 @@ from bot.channels.teams.delivery import TeamsDelivery
 from bot.channels.teams.notifier import TeamsNotifier
 from bot.channels.teams.service_url import allowed
 from bot.config import Settings
-from bot.core.bot import Bot
+from bot.core.bot import UNCONNECTED, Bot
 from bot.core.catalog import t
 from bot.core.messages import Reply, inbound_from_payload, inbound_to_payload
 from bot.runtime.conversations import Conversations
@@ -54,7 +54,9 @@ class TeamsChannel:
         self.connector = TeamsConnector(settings)
         conversations = Conversations(bot.db)
         self.notifier = TeamsNotifier(conversations, self.connector)
-        self.delivery = TeamsDelivery(self.connector, conversations, Outbox(bot.db, bot.context.clock))
+        self.delivery = TeamsDelivery(
+            self.connector, conversations, Outbox(bot.db, bot.context.clock), owner=bot.context.municipality.id
+        )
         self.inbox = Inbox(bot.db, bot.context.clock)
 
     def mount(self, web_app: web.Application) -> None:
@@ -160,12 +162,21 @@ class TeamsChannel:
         await self.inbox.done(key)
 
     async def _welcome(self, body: dict[str, Any]) -> None:
-        found = self.bot.for_teams(translate.tenant_id(body), translate.team_id(body))
-        name = self.bot.municipalities[found[0]].name if len(found) == 1 else self.bot.municipality.name
-        if len(found) > 1:
-            name = ", ".join(self.bot.municipalities[key].name for key in found)
+        found = [
+            key for key in self.bot.for_teams(translate.tenant_id(body), translate.team_id(body)) if key != UNCONNECTED
+        ]
+        if not found and len(self.bot.contexts) == 1 and not self.bot.for_teams(translate.tenant_id(body), None):
+            found = [self.bot.municipality.id]
+        if not found:
+            return  # a tenant the bot does not serve gets no welcome naming anyone's municipality
+        name = ", ".join(self.bot.municipalities[key].name for key in found)
         welcome = Reply.text(t("teams.welcome", municipality=name))
-        payload = {"reference": translate.reference(body), "kind": translate.kind(body), "reply_to": body.get("id")}
+        payload = {
+            "reference": translate.reference(body),
+            "kind": translate.kind(body),
+            "reply_to": body.get("id"),
+            "municipality": found[0],
+        }
         await self.delivery.reply(payload, None, [welcome])
 
 

@@ -28,8 +28,9 @@ SEND_ATTEMPTS = 3
 class TeamsDelivery:
     """Remembers conversations (their ConversationReference) and posts replies where they belong."""
 
-    def __init__(self, connector: TeamsConnector, conversations: Conversations, outbox: Outbox) -> None:
-        self.connector, self.conversations, self.outbox = connector, conversations, outbox
+    def __init__(self, connector: TeamsConnector, conversations: Conversations, outbox: Outbox, *, owner: str) -> None:
+        # owner: the municipality of a reply whose turn names none (kept from before municipalities).
+        self.connector, self.conversations, self.outbox, self.owner = connector, conversations, outbox, owner
         self.clock = outbox.clock
         self._saved: dict[str, str] = {}
 
@@ -105,7 +106,7 @@ class TeamsDelivery:
     async def _post_for(
         self, payload: dict[str, Any], reference: dict[str, Any], reply: Reply, reply_to: str | None, target: str
     ) -> bool:
-        return await self._post(reference, reply, reply_to, target, owner=payload.get("municipality"))
+        return await self._post(reference, reply, reply_to, target, owner=payload.get("municipality") or self.owner)
 
     async def _post(
         self, reference: dict[str, Any], reply: Reply, reply_to: str | None, target: str, owner: str | None = None
