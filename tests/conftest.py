@@ -16,6 +16,8 @@ from bot.app import build_bot
 from bot.config import BUNDLED_MUNICIPALITY, Settings
 from bot.core.bot import Bot
 from tests.conversation import Conversation
+from tests.slack_fake import FakeSlackApi
+from tests.teams_fake import FakeConnector
 
 OSLO = dt.timezone(dt.timedelta(hours=1))  # November: CET, no DST
 # A Sunday in November 2026: the next breakfast meeting is Friday 27 November.
@@ -150,3 +152,21 @@ def staff(bot: Bot) -> Conversation:
 def coordinator(bot: Bot) -> Conversation:
     """The SLT coordinator of the example municipality."""
     return Conversation(bot, user="koordinator")
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    """A stand-in Slack Web API on a local port."""
+    api = FakeSlackApi()
+    await api.start()
+    yield api
+    await api.close()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    """A stand-in Bot Framework connector on a local port."""
+    fake = FakeConnector()
+    await fake.start()
+    yield fake
+    await fake.close()

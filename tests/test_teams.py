@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,6 @@ from tests.teams_fake import FakeConnector, installed, message
 
 CARD_SCHEMA = json.loads((Path(__file__).parent / "data" / "adaptive-card-1.5.json").read_text(encoding="utf-8"))
 CARD_VALIDATOR = jsonschema.Draft6Validator(CARD_SCHEMA)
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

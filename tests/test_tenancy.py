@@ -227,14 +227,6 @@ async def test_a_coordinator_of_two_municipalities_gets_a_digest_from_each(two: 
 # --- Slack: the workspace decides ------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlackApi]:
-    api = FakeSlackApi()
-    await api.start()
-    yield api
-    await api.close()
-
-
 async def _post(app: RunningApp, body: str, content_type: str) -> int:
     response = await app.client.post(
         "/slack/events", data=body, headers={**signed_headers(body), "Content-Type": content_type}
@@ -277,14 +269,6 @@ def _in(activity: dict[str, Any], tenant: str, team: str | None = None) -> dict[
     if team:
         activity["channelData"]["team"] = {"id": team}
     return activity
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 async def test_teams_maps_tenants_and_teams_and_asks_once_where_a_tenant_is_shared(

@@ -98,4 +98,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("a database with several municipalities cannot be folded back into one")
+    # Deliberately refused: folding several municipalities' rows back into one table without owners would mix
+    # their records. Restore the backup taken before the upgrade instead.
+    raise RuntimeError("migration 0008 is not reversible: restore the database backup taken before upgrading")
