@@ -17,6 +17,8 @@ SCREEN = screen_for(load_municipality(BUNDLED_MUNICIPALITY))
 
 
 HOLDOUT = yaml.safe_load((Path(__file__).parent / "data" / "screen_holdout.yaml").read_text(encoding="utf-8"))
+# Written blind (the writer never saw the screen or its corpora) on 2026-12-02, before any tuning for it.
+BLIND = yaml.safe_load((Path(__file__).parent / "data" / "screen_holdout_blind.yaml").read_text(encoding="utf-8"))
 
 
 def measure(corpus: list[dict[str, object]]) -> tuple[float, float, int, int, int, int, list[str], list[str]]:
@@ -73,6 +75,18 @@ def test_the_screen_on_held_out_sentences() -> None:
         + (f"; false alarms: {'; '.join(alarms)}" if alarms else "")
     )
     assert recall >= 0.9 and flagged / clean <= 0.1
+
+
+def test_the_screen_on_the_blind_set() -> None:
+    # The measure for the next round of work on the screen: reported, not yet held to a bar, and never tuned on
+    # (a sentence that informs a change to the screen moves to the tuning corpus and is replaced by a new one).
+    assert len(BLIND) >= 200 and sum(1 for entry in BLIND if not entry["pii"]) >= 100
+    assert all(p in entry["text"] for entry in BLIND for p in entry["pii"])
+    recall, precision, caught, items, flagged, clean, misses, _ = measure(BLIND)
+    REPORT.append(
+        f"blind held-out set ({len(BLIND)} sentences, written without seeing the screen): recall {recall:.1%} "
+        f"({caught}/{items}), precision {precision:.1%}, clean flagged {flagged}/{clean}, {len(misses)} misses"
+    )
 
 
 @pytest.mark.parametrize(
