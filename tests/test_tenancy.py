@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -237,9 +238,8 @@ async def _post(app: RunningApp, body: str, content_type: str) -> int:
 async def test_slack_requests_land_in_their_workspaces_municipality(
     two_settings: Settings, clock: FrozenClock, slack_api: FakeSlackApi
 ) -> None:
-    settings = Settings(
-        database_url=two_settings.database_url,
-        municipality_path=two_settings.municipality_path,
+    settings = dataclasses.replace(
+        two_settings,
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack_api.url,
@@ -274,9 +274,7 @@ def _in(activity: dict[str, Any], tenant: str, team: str | None = None) -> dict[
 async def test_teams_maps_tenants_and_teams_and_asks_once_where_a_tenant_is_shared(
     two_settings: Settings, clock: FrozenClock, connector: FakeConnector
 ) -> None:
-    settings = Settings(
-        database_url=two_settings.database_url, municipality_path=two_settings.municipality_path, teams_emulator=True
-    )
+    settings = dataclasses.replace(two_settings, teams_emulator=True)
     async with RunningApp(settings, clock) as app:
 
         async def send(activity: dict[str, Any]) -> str:
@@ -377,9 +375,8 @@ async def test_a_workspace_is_installed_over_oauth_and_its_token_is_used_and_rot
     from bot.channels.slack.oauth import SlackTokens
     from bot.core.messages import Reply
 
-    settings = Settings(
-        database_url=two_settings.database_url,
-        municipality_path=two_settings.municipality_path,
+    settings = dataclasses.replace(
+        two_settings,
         slack_client_id="111.222",
         slack_client_secret="client-secret",
         slack_signing_secret=SIGNING_SECRET,
@@ -458,10 +455,8 @@ async def test_once_workspaces_are_listed_a_single_municipality_serves_only_thos
 def test_oauth_needs_every_municipality_to_name_its_workspace(folder: Path, database_url: str) -> None:
     from bot.config import SettingsError
 
-    text = (folder / "nabo.yaml").read_text(encoding="utf-8")
-    (folder / "nabo.yaml").write_text(
-        text.replace("- T0NABO", "[]").replace("slack_team_ids:\n[]", "slack_team_ids: []"), encoding="utf-8"
-    )
+    nabo = yaml.safe_load((folder / "nabo.yaml").read_text(encoding="utf-8"))
+    (folder / "nabo.yaml").write_text(yaml.safe_dump({**nabo, "slack_team_ids": []}, allow_unicode=True), "utf-8")
     settings = Settings(
         database_url=database_url,
         municipality_path=folder,

@@ -162,11 +162,10 @@ class TeamsChannel:
         await self.inbox.done(key)
 
     async def _welcome(self, body: dict[str, Any]) -> None:
-        found = [
-            key for key in self.bot.for_teams(translate.tenant_id(body), translate.team_id(body)) if key != UNCONNECTED
-        ]
-        if not found and len(self.bot.contexts) == 1 and not self.bot.for_teams(translate.tenant_id(body), None):
+        found = list(self.bot.for_teams(translate.tenant_id(body), translate.team_id(body)))
+        if not found:  # one municipality and no tenants listed: every tenant is that municipality's
             found = [self.bot.municipality.id]
+        found = [key for key in found if key != UNCONNECTED]
         if not found:
             return  # a tenant the bot does not serve gets no welcome naming anyone's municipality
         name = ", ".join(self.bot.municipalities[key].name for key in found)
