@@ -203,6 +203,13 @@ class Retention(StrictModel):
     sent_messages_days: int = Field(default=30, ge=1)
 
 
+class Privacy(StrictModel):
+    """How the bot protects people in what it shows."""
+
+    # Counts of records below this are shown as «under N» (Helsedirektoratet: anonymous means at least 4-5).
+    minimum_count: int = Field(default=5, ge=3, le=100)
+
+
 class Digest(StrictModel):
     """When coordinators get their digest."""
 
@@ -243,6 +250,7 @@ class Municipality(StrictModel):
     flows: dict[str, str] = Field(default_factory=dict)
     retention: Retention = Field(default_factory=Retention)
     digest: Digest = Field(default_factory=Digest)
+    privacy: Privacy = Field(default_factory=Privacy)
 
     @model_validator(mode="after")
     def _id(self) -> Municipality:

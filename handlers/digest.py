@@ -15,6 +15,7 @@ from bot.core.proactive import queue
 from handlers.escalation import recommendation_label
 from handlers.meetings import next_of_each
 from handlers.privacy.audit import audited
+from handlers.privacy.counts import breakdown, count_text
 from storage import digest as store
 
 PERIOD = dt.timedelta(days=7)
@@ -40,12 +41,14 @@ async def build_digest(ctx: Context) -> Reply:
     ]
     topic_items += [(f"#{i}", f"{text} ({n})") for i, text, n in top]
     parts.append(Facts(title=t("digest.topics_title"), items=tuple(topic_items)))
+    # Topic counts are shown as they are (a suggestion has no submitter and is about no one); counts of
+    # escalation records are about young people, so small ones read «under 5».
+    minimum = ctx.municipality.privacy.minimum_count
     total = sum(n for _, n in by_recommendation)
-    escalation_items = [(t("digest.escalations_total"), str(total))]
-    escalation_items += [(recommendation_label(code), str(n)) for code, n in by_recommendation]
-    escalation_items += [
-        (t("digest.category", name=flow.label("categories", c) if flow else c), str(n)) for c, n in by_category
-    ]
+    escalation_items = [(t("digest.escalations_total"), count_text(total, minimum))]
+    escalation_items += breakdown([(recommendation_label(code), n) for code, n in by_recommendation], minimum)
+    categories = [(t("digest.category", name=flow.label("categories", c) if flow else c), n) for c, n in by_category]
+    escalation_items += breakdown(categories, minimum)
     parts.append(Facts(title=t("digest.escalations_title"), items=tuple(escalation_items)))
     if follow_ups:
         items = tuple((f"#{i} {kind}", norwegian_date(day)) for i, kind, day in follow_ups)

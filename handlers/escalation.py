@@ -21,6 +21,7 @@ from bot.core.flows import Flow
 from bot.core.messages import Choice, Choices, Facts, Form, FormField, Inbound, Part, Reply, Text
 from bot.core.proactive import queue
 from handlers.privacy.audit import audited
+from handlers.privacy.counts import breakdown, count_text
 from handlers.privacy.screen import screen_for
 from storage import escalations as store
 from storage import keys
@@ -241,7 +242,10 @@ async def overview(inbound: Inbound, ctx: Context) -> list[Reply]:
     if not recent:
         return [Reply.text(t("escalation.none"), ephemeral=True)]
     flow = ctx.dialogs.flows.get("bekymring")
-    totals = tuple((recommendation_label(code), str(n)) for code, n in counts)
+    minimum = ctx.municipality.privacy.minimum_count
+    total = sum(n for _, n in counts)
+    rows = breakdown([(recommendation_label(code), n) for code, n in counts], minimum)
+    totals = ((t("digest.escalations_total"), count_text(total, minimum)), *rows)
     parts: list[Part] = [Facts(title=t("escalation.counts_title"), items=totals), Text(t("escalation.recent_title"))]
     for record in recent:
         what = (

@@ -22,9 +22,8 @@ async def test_digest_on_demand(staff: Conversation, coordinator: Conversation, 
     reply = await coordinator.say("oppsummering")
     assert "Oppsummering for SLT-arbeidet i Eksempel kommune" in reply
     assert "Nye siste uke: 1" in reply and "Åpne: 1 (1 stemmer)" in reply and "#1: Trygg skolevei (1)" in reply
-    assert "I alt: 2" in reply
-    assert "SLT-innsatsteam med samtykke: 1" in reply and "SLT-innsatsteam, anonymt: 1" in reply
-    assert "Gjaldt: Rusbruk: 2" in reply and "Gjaldt: Vold: 1" in reply
+    # Two escalation records: too few to count or break down (tests/test_small_counts.py).
+    assert "I alt: under 5" in reply and "SLT-innsatsteam" not in reply and "Gjaldt:" not in reply
     assert "SLT-frokostmøte: fredag 27. november 2026" in reply
     assert "bare for SLT-koordinatorene" in await staff.say("oppsummering")
     async with bot.db.session() as session:

@@ -154,7 +154,9 @@ async def test_coordinator_overview_is_audited(staff: Conversation, coordinator:
     await _walk(staff, BRANCHES["consent given"][0])
     await _walk(staff, ["ja"])
     reply = await coordinator.say("bekymringer")
-    assert "SLT-innsatsteam med samtykke: 1" in reply and "akutt (ringte nødnummer)" in reply
+    # Two records: the count is too small to show (tests/test_small_counts.py); the records are listed.
+    assert "I alt: under 5" in reply and "SLT-innsatsteam med samtykke: 1" not in reply
+    assert "SLT-innsatsteam med samtykke\n" in reply and "akutt (ringte nødnummer)" in reply
     assert "bare for SLT-koordinatorene" in await staff.say("bekymringer")
     async with bot.db.session() as session:
         entries = await audit_entries(session)
