@@ -12,13 +12,20 @@ from bot.municipality import load_municipality
 from handlers.privacy.screen import screen_for
 from tests.conftest import REPORT
 
-CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "screen_corpus.yaml").read_text(encoding="utf-8"))
+DATA = Path(__file__).parent / "data" / "screen"
 SCREEN = screen_for(load_municipality(BUNDLED_MUNICIPALITY))
 
 
-HOLDOUT = yaml.safe_load((Path(__file__).parent / "data" / "screen_holdout.yaml").read_text(encoding="utf-8"))
-# Written blind (the writer never saw the screen or its corpora) on 2026-12-02, before any tuning for it.
-BLIND = yaml.safe_load((Path(__file__).parent / "data" / "screen_holdout_blind.yaml").read_text(encoding="utf-8"))
+def load(name: str) -> list[dict[str, object]]:
+    """One labelled file of tests/data/screen/."""
+    return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+# Everything the screen was tuned on (each file says where it came from and what it measured while held out).
+TUNING = {path.name: load(path.name) for path in sorted(DATA.glob("tuning_*.yaml"))}
+# Written blind, after the tuning, by writers who never saw the screen; never tuned on. A sentence that informs a
+# change to the screen moves to a tuning file, and the held-out set is replaced by a newly written one.
+HELD_OUT = load("held_out.yaml")
 
 
 def measure(corpus: list[dict[str, object]]) -> tuple[float, float, int, int, int, int, list[str], list[str]]:
@@ -48,45 +55,33 @@ def measure(corpus: list[dict[str, object]]) -> tuple[float, float, int, int, in
     return caught / items, true_findings / max(findings, 1), caught, items, flagged_clean, clean, misses, false_alarms
 
 
-def test_the_corpus_is_big_and_balanced_enough() -> None:
-    assert len(CORPUS) >= 150
-    assert sum(1 for entry in CORPUS if entry["pii"]) >= 60
-    assert sum(1 for entry in CORPUS if not entry["pii"]) >= 60
-
-
-def test_recall_and_precision_on_the_labelled_corpus() -> None:
-    recall, precision, caught, items, flagged, clean, misses, alarms = measure(CORPUS)
+def _summary(name: str, corpus: list[dict[str, object]]) -> tuple[float, float, list[str], list[str]]:
+    recall, precision, caught, items, flagged, clean, misses, alarms = measure(corpus)
     REPORT.append(
-        f"personal-data screen on {len(CORPUS)} labelled sentences: recall {recall:.1%} ({caught}/{items} items), "
-        f"precision {precision:.1%}, clean suggestions flagged {flagged}/{clean} ({flagged / clean:.1%})"
+        f"{name} ({len(corpus)} sentences): recall {recall:.1%} ({caught}/{items}), precision {precision:.1%}, "
+        f"clean flagged {flagged}/{clean} ({flagged / clean:.1%})"
     )
+    return recall, flagged / clean, misses, alarms
+
+
+def test_the_labelled_sets_are_big_balanced_and_well_formed() -> None:
+    assert len(HELD_OUT) >= 200 and sum(1 for entry in HELD_OUT if not entry["pii"]) >= 100
+    for corpus in (HELD_OUT, *TUNING.values()):
+        for entry in corpus:
+            assert all(str(p) in str(entry["text"]) for p in entry["pii"]), entry  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", list(TUNING))
+def test_recall_and_precision_on_what_the_screen_was_tuned_on(name: str) -> None:
+    recall, flagged, misses, alarms = _summary(f"screen, tuning set {name}", TUNING[name])
     assert recall >= 0.98, misses
-    assert flagged / clean <= 1 / 20, alarms
+    assert flagged <= 1 / 20, alarms
 
 
-def test_the_screen_on_held_out_sentences() -> None:
-    # Never used for tuning: this is the honest estimate. The bar is lower than the issue's aim on purpose,
-    # so the number is reported rather than tuned away; misses are printed for the next round of work.
-    recall, precision, caught, items, flagged, clean, misses, alarms = measure(HOLDOUT)
-    REPORT.append(
-        f"held-out check ({len(HOLDOUT)} sentences never used for tuning): recall {recall:.1%} ({caught}/{items}), "
-        f"precision {precision:.1%}, clean flagged {flagged}/{clean}"
-        + (f"; missed: {'; '.join(misses)}" if misses else "")
-        + (f"; false alarms: {'; '.join(alarms)}" if alarms else "")
-    )
-    assert recall >= 0.9 and flagged / clean <= 0.1
-
-
-def test_the_screen_on_the_blind_set() -> None:
-    # The measure for the next round of work on the screen: reported, not yet held to a bar, and never tuned on
-    # (a sentence that informs a change to the screen moves to the tuning corpus and is replaced by a new one).
-    assert len(BLIND) >= 200 and sum(1 for entry in BLIND if not entry["pii"]) >= 100
-    assert all(p in entry["text"] for entry in BLIND for p in entry["pii"])
-    recall, precision, caught, items, flagged, clean, misses, _ = measure(BLIND)
-    REPORT.append(
-        f"blind held-out set ({len(BLIND)} sentences, written without seeing the screen): recall {recall:.1%} "
-        f"({caught}/{items}), precision {precision:.1%}, clean flagged {flagged}/{clean}, {len(misses)} misses"
-    )
+def test_recall_and_precision_on_held_out_text() -> None:
+    # The honest figure: text the screen was never tuned on. The issue's aim: 98% caught, 1 in 20 clean flagged.
+    recall, flagged, misses, alarms = _summary("screen, HELD-OUT set (never tuned on)", HELD_OUT)
+    assert recall >= 0.98 and flagged <= 1 / 20, (len(misses), len(alarms))
 
 
 @pytest.mark.parametrize(
@@ -105,10 +100,45 @@ def test_the_screen_on_the_blind_set() -> None:
         ("en gutt på 14 fra Nordli", "alder og sted"),
         ("vi har snakket med Ola", "navn"),
         ("eleven ola", "navn"),
+        # The kinds issue 13 found getting through, and their relatives (bokmål and nynorsk):
+        ("vi er bekymret for henrik på 8. trinn", "navn"),  # lower case
+        ("snakka med amalie i dag, ho vil ikkje heim", "navn"),
+        ("Vår i 5C sier at storebroren selger", "navn"),  # a name that is also a word
+        ("Sol og Embla har vore borte", "navn"),
+        ("Storm og Ørn har vore borte frå skulen", "navn"),
+        ("Det gjelder Zainab, som har mye fravær", "navn"),  # not in the name lists, after a cue
+        ("bekymra for Oluwaseun etter helga", "navn"),
+        ("Rojda sier at broren kontrollerer telefonen", "navn"),  # unknown, first in the sentence
+        ("Det gjelder Thea S. på 9. trinn", "navn"),
+        ("kaller seg @snusbaron06 på Snap", "brukernavn"),
+        ("brukernavnet hans er mørke.ulv", "brukernavn"),
+        ("gamertaggen hans er xXDødsengelXx", "brukernavn"),
+        ("sjekk discord-brukeren ghostrider#4421", "brukernavn"),
+        ("en hvit bil, reg.nr. DN 43210", "registreringsnummer"),
+        ("mopeden hans har skilt RA 887", "registreringsnummer"),
+        ("født 14.02.2011", "fødselsdato"),
+        ("ho er fødd 3. mars 2010", "fødselsdato"),
+        ("Hanna er født i 2011", "fødselsdato"),
+        ("går på 1STC", "skole og klasse"),
+        ("eleven i 2STC på Nordli vgs", "skole og klasse"),
+        ("den einaste jenta på 9. trinn på Sande skule som brukar rullestol", "kan identifisere"),
+        ("en gutt på 8. trinn på Hove skole som nettopp kom fra Eritrea", "kan identifisere"),
+        ("Sønnen til rektor på Nordli skole har blitt tatt for tyveri", "kan identifisere"),
     ],
 )
 def test_each_kind_is_found(text: str, kind: str) -> None:
     assert kind in SCREEN(text).kinds
+
+
+def test_a_redaction_keeps_the_space_after_it() -> None:
+    assert SCREEN("Han bor i Storgata 12 har jeg hørt").redacted == "Han bor i [adresse] har jeg hørt"
+    assert SCREEN("bor i Fjellvegen 7 B med mora").redacted == "bor i [adresse] med mora"
+
+
+def test_quasi_identifiers_get_the_same_three_choices_as_a_name() -> None:
+    result = SCREEN("den eneste jenta på 9. trinn på Hove skole som bruker rullestol blir mobbet")
+    assert result.kinds == ["kan identifisere"]
+    assert result.redacted == "[detaljer som kan identifisere] blir mobbet"
 
 
 @pytest.mark.parametrize(
@@ -118,6 +148,16 @@ def test_each_kind_is_found(text: str, kind: str) -> None:
         "Politiet har sentralbord på 02800",
         "NAV, BUP og PPT samarbeider på Teams",
         "Elever på 10. trinn på Nordli skole",
+        "Jenter på 9. trinn på Hove skole bruker mer snus enn før",  # a group, not one person
+        "Elevar med ADHD treng meir støtte i overgangen til vidaregåande",
+        "Ungdom født 2010 og 2011 er målgruppen for sommerprosjektet",
+        "foreslår at vi tar opp knivbæring blant unge under 18 år i Oslo",
+        "Tiltaket Ungdomslos har hatt god verknad i nabokommunen",
+        "Kan nokon frå KoRus Vest halde innlegg om snus i veke 40?",
+        "På Bømlo og Stord er det mange unge som kjøper alkohol gjennom Snapchat",
+        "Møte med Bydel Søndre Nordstrand og Politiet onsdag kl 13",
+        "Se ung.no og nav.no, f.eks. om rettigheter",
+        "Per i dag har vi liv og helse, dag og natt, vår og høst",
         "Eksempelby og Sørvik har flere ungdomsklubber",
         "I 2025 Oslo-tallene viste økning",
         "Ungdom på 14-16 år",
