@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -13,6 +14,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
+from bot.core import faults
 from bot.core.bot import Bot
 from bot.core.clock import Clock, utc_now
 from bot.core.context import Context
@@ -57,6 +59,8 @@ REMINDER_SECONDS = 60
 DIALOG_SWEEP_SECONDS = 3600
 FOLLOW_UP_AT = dt.time(7, 30)
 RETENTION_AT = dt.time(3, 0)
+# /healthz answers within this, whatever the database does.
+HEALTH_TIMEOUT = 2.0
 
 
 def build_router() -> Router:
@@ -225,12 +229,14 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
         senders.setdefault("teams", teams.notifier)
 
     async def healthz(_request: web.Request) -> web.Response:
+        # Expected faults since start (requests refused while the database was away, ...), for an alarm.
+        unavailable = {"status": "error", "database": "unavailable", "faults": faults.counts()}
         if await bot.db.ping():
             try:
-                async with bot.db.session(all_municipalities=True) as session:
+                async with asyncio.timeout(HEALTH_TIMEOUT), bot.db.session(all_municipalities=True) as session:
                     failed = await count_failed(session)
             except (SQLAlchemyError, OSError):
-                return web.json_response({"status": "error", "database": "unavailable"}, status=503)
+                return web.json_response(unavailable, status=503)
             # Messages the outbox gave up on: an operator's alarm can watch this number.
             served: dict[str, object] = (
                 {"municipality": bot.municipality.name}
@@ -240,8 +246,8 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
             # Whether this replica runs the scheduled jobs (one replica does, on PostgreSQL).
             leader = running.get("leader")
             served["leader"] = bool(leader is not None and leader.held)
-            return web.json_response({"status": "ok", **served, "outbox_failed": failed})
-        return web.json_response({"status": "error", "database": "unavailable"}, status=503)
+            return web.json_response({"status": "ok", **served, "outbox_failed": failed, "faults": faults.counts()})
+        return web.json_response(unavailable, status=503)
 
     app.router.add_get("/healthz", healthz)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 from collections.abc import AsyncIterator
@@ -25,7 +26,9 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant works; it only has to be the same in every replica.
 MIGRATION_LOCK_ID = 0x51_7B_07_01
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Below the inbox's deadline (bot/runtime/inbox.py): a lock held by another process (a backup, a second
+# process) makes a statement fail in time for the request to be refused inside Slack's three seconds.
+SQLITE_BUSY_TIMEOUT_MS = 1500
 
 
 class DatabaseConfigError(ValueError):
@@ -93,8 +96,12 @@ class Database:
         if self.is_sqlite:
             # SQLite has one writer. Several pooled connections would fight over its lock and wait in SQLite's
             # busy handler, which sleeps in growing steps; one connection makes sessions queue in asyncio.
-            options.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000 * 6)
+            options.update(pool_size=1, max_overflow=0, pool_timeout=30)
             options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        else:
+            # A server that does not answer (restarting, unreachable) fails a new connection after 5 s, not 60;
+            # pool_pre_ping replaces connections that died with the server (a restart, a failover).
+            options["connect_args"] = {"timeout": 5}
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -145,11 +152,19 @@ class Database:
             cause = getattr(exc, "orig", None) or exc.__cause__ or exc
             raise DatabaseUnavailable(f"{type(cause).__name__}: {cause}") from exc
 
-    async def ping(self) -> bool:
-        """Whether the database answers a trivial query."""
+    async def ping(self, timeout: float = 2.0) -> bool:
+        """Whether the database answers, and could take a write, within `timeout` seconds.
+
+        On SQLite a read answers even while another process holds the write lock (WAL), so the probe takes the
+        write lock for an instant (BEGIN IMMEDIATE, then ROLLBACK: nothing is written).
+        """
         try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            async with asyncio.timeout(timeout), self.engine.connect() as connection:
+                if self.is_sqlite:
+                    await connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    await connection.exec_driver_sql("ROLLBACK")
+                else:
+                    await connection.execute(text("SELECT 1"))
             return True
         except (SQLAlchemyError, OSError):
             return False

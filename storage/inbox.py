@@ -113,3 +113,10 @@ async def delete_received_before(session: AsyncSession, *, when: dt.datetime) ->
     """Forget items received before `when`, processed or not (an unprocessed one still holds who and what)."""
     result = await session.exec(delete(InboxItem).where(col(InboxItem.received_at) < when))
     return int(getattr(result, "rowcount", 0))
+
+
+async def forget(connection: AsyncConnection, *, keys: list[str]) -> None:
+    """Delete unprocessed items that were refused after all (stored a moment after their request gave up)."""
+    if keys:
+        statement = delete(InboxItem).where(col(InboxItem.key).in_(keys), col(InboxItem.processed_at).is_(None))
+        await connection.execute(statement)

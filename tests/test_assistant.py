@@ -165,7 +165,7 @@ async def test_a_database_failure_gets_a_friendly_answer(staff: Conversation, bo
 
     monkeypatch.setattr(bot.context.dialogs, "active", locked)
     reply = await staff.say("hvem er politikontakt?")
-    assert "får ikke kontakt med databasen akkurat nå" in reply and "112" in reply
+    assert "Jeg får ikke lagret akkurat nå" in reply and "112" in reply
     # The log names the failure but never what the user wrote.
     assert "OperationalError" in caplog.text and "politikontakt" not in caplog.text
 

@@ -171,7 +171,13 @@ def test_serve_answers_healthz(tmp_path: Path) -> None:
                 assert process.poll() is None, process.stdout.read() if process.stdout else ""
                 assert time.monotonic() < deadline, "server did not come up"
                 time.sleep(0.2)
-        assert body == {"status": "ok", "municipality": "Eksempel kommune", "leader": True, "outbox_failed": 0}
+        assert body == {
+            "status": "ok",
+            "municipality": "Eksempel kommune",
+            "leader": True,
+            "outbox_failed": 0,
+            "faults": {},
+        }
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=15)

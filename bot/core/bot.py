@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
+from bot.core import faults
 from bot.core.catalog import t
 from bot.core.context import Context
 from bot.core.messages import Choice, Choices, Form, Inbound, Reply, Text
@@ -104,7 +105,8 @@ class Bot:
         except (SQLAlchemyError, OSError) as exc:
             # Only the exception type is logged: the message may quote what the user wrote.
             log.error("database error while handling a %s message: %s", inbound.channel, type(exc).__name__)
-            return [Reply.text(t("error.database"), ephemeral=True)]
+            faults.count("database_unavailable")
+            return [Reply.text(t("store.unavailable"), ephemeral=True)]
         except Exception as exc:
             log.error(
                 "handler failed on a %s message: %s",

@@ -7,6 +7,10 @@ crash left unprocessed. The payload (who and what) is cleared as soon as the ite
 Requests that arrive together share one transaction (group commit): each still waits until its own row is
 stored, but a burst costs one commit instead of one per request. That keeps acknowledgements fast on SQLite,
 where every commit goes through one connection.
+
+Storing has a deadline (STORE_DEADLINE): when the database is locked, busy or down, `accept` raises
+StoreUnavailable in time for the channel to answer inside Slack's three seconds, and the row is not written
+(the batch's transaction is cancelled at the deadline of its earliest item and rolled back).
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import hashlib
 import logging
 import re
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core import faults
 from bot.core.clock import Clock
 from storage import inbox as store
 from storage.db import Database
@@ -28,6 +34,21 @@ log = logging.getLogger(__name__)
 _PLAIN_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 # How long an accepted item belongs to the replica that took it on, before another may finish it.
 LEASE = dt.timedelta(seconds=10)
+# How long a request may wait for its inbox row; Slack wants an answer within 3 s, the Bot Framework within 15.
+STORE_DEADLINE = 2.0
+
+
+class StoreUnavailable(Exception):
+    """The item could not be stored before the deadline (the database is locked, busy or down); nothing was kept."""
+
+
+@dataclass(eq=False)
+class _Arrival:
+    key: str
+    channel: str
+    payload: dict[str, Any]
+    deadline: float  # on the event loop's clock
+    future: asyncio.Future[bool] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 def safe_key(key: str) -> str:
@@ -42,7 +63,7 @@ class Inbox:
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
-        self._pending: list[tuple[str, str, dict[str, Any], asyncio.Future[bool]]] = []
+        self._pending: list[_Arrival] = []
         self._done: list[tuple[str, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
         self.last_arrival = 0.0
@@ -52,20 +73,37 @@ class Inbox:
         self._heartbeat: asyncio.Task[None] | None = None
 
     async def accept(self, *, key: str, channel: str, payload: dict[str, Any]) -> bool:
-        """Store the item; False if it was delivered before (then acknowledge it and do nothing else)."""
+        """Store the item; False if it was delivered before (then acknowledge it and do nothing else).
+
+        Raises StoreUnavailable when the row could not be stored within STORE_DEADLINE; then nothing is kept.
+        """
         self.last_arrival = time.monotonic()
-        key = safe_key(key)
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((key, channel, payload, future))
+        loop = asyncio.get_running_loop()
+        arrival = _Arrival(safe_key(key), channel, payload, loop.time() + STORE_DEADLINE)
+        self._pending.append(arrival)
         self._schedule_flush()
         self._in_flight += 1
         try:
-            accepted = await future
+            # Shielded: the batch, not this request, decides when its transaction is given up.
+            accepted = await asyncio.wait_for(asyncio.shield(arrival.future), STORE_DEADLINE)
+        except TimeoutError:
+            if arrival in self._pending:
+                self._pending.remove(arrival)  # never written
+            arrival.future.cancel()  # its batch, if it is being written, forgets it (see _store)
+            raise self._refused("timeout") from None
+        except StoreUnavailable as exc:
+            raise self._refused(str(exc)) from None
         finally:
             self._in_flight -= 1
         if accepted:
-            self.hold(key)
+            self.hold(arrival.key)
         return accepted
+
+    @staticmethod
+    def _refused(reason: str) -> StoreUnavailable:
+        faults.count("database_unavailable")
+        log.warning("inbox: refused an item, the database did not store it in time (%s)", reason)
+        return StoreUnavailable(reason)
 
     def hold(self, key: str) -> None:
         """Keep the item's claim fresh while this process works on it (until done or released)."""
@@ -98,28 +136,54 @@ class Inbox:
         while self._pending or self._done:
             batch, self._pending = self._pending, []
             done, self._done = self._done, []
+            if batch:
+                await self._store(batch)
+            if done:
+                await self._mark(done)
+
+    async def _store(self, batch: list[_Arrival]) -> None:
+        """Store a batch of arrivals in one transaction, given up (rolled back) at its earliest deadline."""
+        try:
+            async with asyncio.timeout_at(min(arrival.deadline for arrival in batch)):
+                async with self.db.transaction() as connection:
+                    items = [(arrival.key, arrival.channel, arrival.payload) for arrival in batch]
+                    new = await store.accept_many(connection, items=items, now=self.clock())
+        except Exception as exc:  # locked, refused, timed out: every request of the batch is refused
+            for arrival in batch:
+                if not arrival.future.done():
+                    arrival.future.set_exception(StoreUnavailable(type(exc).__name__))
+            return
+        seen: set[str] = set()
+        for arrival in batch:
+            if not arrival.future.done():
+                arrival.future.set_result(arrival.key in new and arrival.key not in seen)
+            seen.add(arrival.key)
+        # A request that gave up in the instant its batch was committed was told "not stored": make that true.
+        ghosts = [arrival.key for arrival in batch if arrival.future.cancelled() and arrival.key in new]
+        if ghosts:
             try:
                 async with self.db.transaction() as connection:
-                    items = [(key, channel, payload) for key, channel, payload, _ in batch]
-                    new = await store.accept_many(connection, items=items, now=self.clock())
-                    await store.mark_many_processed(connection, keys=[key for key, _ in done], now=self.clock())
-            except Exception as exc:  # every waiting request gets the error (and answers 5xx-free: see channels)
-                if done:
-                    log.warning("inbox: could not mark %d items processed (%s)", len(done), type(exc).__name__)
-                for *_, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                for _, marked in done:
-                    if not marked.done():
-                        marked.set_exception(exc)
-                continue
+                    await store.forget(connection, keys=ghosts)
+            except Exception as exc:  # then the inbox recovery answers them later: late, but not lost
+                log.warning("inbox: could not forget %d refused items (%s)", len(ghosts), type(exc).__name__)
+
+    async def _mark(self, done: list[tuple[str, asyncio.Future[None]]]) -> None:
+        """Mark items processed (their replies went out) in one transaction, with no deadline.
+
+        A mark that is not written means the item is answered again after recovery, so it is worth waiting for.
+        """
+        try:
+            async with self.db.transaction() as connection:
+                await store.mark_many_processed(connection, keys=[key for key, _ in done], now=self.clock())
+        except Exception as exc:
+            log.warning("inbox: could not mark %d items processed (%s)", len(done), type(exc).__name__)
             for _, marked in done:
                 if not marked.done():
-                    marked.set_result(None)
-            seen: set[str] = set()
-            for key, _, _, future in batch:
-                future.set_result(key in new and key not in seen)
-                seen.add(key)
+                    marked.set_exception(exc)
+            return
+        for _, marked in done:
+            if not marked.done():
+                marked.set_result(None)
 
     def quiet_for(self, seconds: float) -> bool:
         """Whether no item is being stored and none arrived for `seconds` (workers wait for that in a burst)."""

@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core import faults
 from bot.runtime.leader import LeaderLock
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ _RUNNING: set[asyncio.Task[Any]] = set()
 SHUTDOWN_GRACE_SECONDS = 10.0
 # A job that could not run on time (the process was down) still runs if it is at most this late.
 MISFIRE_GRACE_SECONDS = 6 * 3600
+# How soon a job at a time of day tries again after the database was away when it was due.
+RETRY_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,12 @@ class Job:
 
 
 def _guarded(
-    name: str, job: Callable[[], Awaitable[object]], leader: LeaderLock | None = None
+    name: str,
+    job: Callable[[], Awaitable[object]],
+    leader: LeaderLock | None = None,
+    on_outage: Callable[[], None] | None = None,
 ) -> Callable[[], Awaitable[None]]:
-    """Run a job (only on the leader); a database outage is logged (type only) and the job runs again next time."""
+    """Run a job (only on the leader); a database outage is logged (type only) and `on_outage` is called."""
 
     async def run() -> None:
         if leader is not None and not leader.held:
@@ -80,6 +87,9 @@ def _guarded(
             result = await job()
         except (SQLAlchemyError, OSError) as exc:
             log.warning("job %s: database unavailable (%s); will run again", name, type(exc).__name__)
+            faults.count("database_unavailable")
+            if on_outage is not None:
+                on_outage()
             return
         finally:
             if task is not None:
@@ -97,9 +107,23 @@ def build_scheduler(jobs: list[Job], *, tz: ZoneInfo, leader: LeaderLock) -> Asy
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
     )
     for job in jobs:
-        scheduler.add_job(_guarded(job.name, job.run, leader), job.trigger(tz), id=job.name)
+        # An interval job simply runs again; a job at a time of day (digest, follow-ups, retention) would wait a
+        # day or a week, so it is tried again soon, until the database answers, and then does what it missed.
+        on_outage = None if job.seconds is not None else _again_soon(scheduler, job, leader, tz)
+        scheduler.add_job(_guarded(job.name, job.run, leader, on_outage), job.trigger(tz), id=job.name)
     scheduler.add_job(leader.refresh, IntervalTrigger(seconds=LEADER_SECONDS, timezone=tz), id="leader")
     return scheduler
+
+
+def _again_soon(scheduler: AsyncIOScheduler, job: Job, leader: LeaderLock, tz: ZoneInfo) -> Callable[[], None]:
+    """Schedule one more try of the job (its catch-up, which does only what is missing) in RETRY_SECONDS."""
+
+    def again() -> None:
+        when = dt.datetime.now(tz) + dt.timedelta(seconds=RETRY_SECONDS)
+        work = _guarded(job.name, job.catch_up or job.run, leader, again)
+        scheduler.add_job(work, DateTrigger(run_date=when, timezone=tz), id=f"{job.name}:again", replace_existing=True)
+
+    return again
 
 
 async def stop(scheduler: AsyncIOScheduler) -> None:

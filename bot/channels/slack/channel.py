@@ -36,8 +36,8 @@ from bot.channels.slack.socket_mode import SocketMode
 from bot.config import Settings, SettingsError
 from bot.core.bot import Bot
 from bot.core.catalog import t
-from bot.core.messages import Inbound
-from bot.runtime.inbox import Inbox
+from bot.core.messages import Inbound, Reply
+from bot.runtime.inbox import Inbox, StoreUnavailable
 from bot.runtime.outbox import Outbox
 from bot.runtime.workers import WorkerPool
 
@@ -52,6 +52,8 @@ QUIET = 0.005
 # Under the 3 seconds an interaction's trigger id lasts, so a deferred form can still open as a modal.
 MAX_DEFER = 2.5
 SHUTDOWN_GRACE = 10.0
+# When Slack should deliver an event again that could not be stored (the database was away).
+RETRY_AFTER_SECONDS = 5
 # What a signed request that the bot cannot read raises while it is translated: answered 400, never 500.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
@@ -202,6 +204,9 @@ class SlackChannel:
         Bolt's own middleware also raises KeyError/TypeError/AttributeError on payloads of the wrong shape; those
         are a 400 too, but logged at ERROR with their type, since the same types would show a bug of ours.
         """
+        if isinstance(error, StoreUnavailable):
+            # An event Slack retries later; the inbox has logged and counted it (one line, no traceback).
+            return BoltResponse(status=503, body="", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         if isinstance(error, MalformedPayload):
             log.warning("slack: refused a malformed payload: %s", error)
             return BoltResponse(status=400, body="")
@@ -248,15 +253,37 @@ class SlackChannel:
 
     # --- listeners: translate, store, acknowledge -----------------------------------------------------
 
-    async def _accept(self, ack: AsyncAck, item: tuple[str, Inbound, Where] | None) -> None:
+    async def _accept(self, ack: AsyncAck, item: tuple[str, Inbound, Where] | None, kind: str = "event") -> None:
+        """Store the item, acknowledge it, and queue the work; when the database is away, say so in time.
+
+        Events get a 503 with Retry-After (Slack delivers them again later). A slash command, a button or a form
+        is never retried by Slack, so the person is told in the acknowledgement itself, and nothing is stored.
+        """
         if item is None:
             await ack()
             return
         key, inbound, where = item
-        accepted = await self.inbox.accept(key=key, channel=CHANNEL, payload=translate.to_payload(inbound, where))
+        try:
+            accepted = await self.inbox.accept(key=key, channel=CHANNEL, payload=translate.to_payload(inbound, where))
+        except StoreUnavailable:
+            if kind == "event":
+                raise  # _on_error: 503, Retry-After
+            await self._refuse(ack, kind, inbound, where)
+            return
         await ack()
         if accepted:
             self.workers.put((key, inbound, where))
+
+    async def _refuse(self, ack: AsyncAck, kind: str, inbound: Inbound, where: Where) -> None:
+        text = t("store.unavailable")
+        if kind == "command":
+            await ack(text=text)  # shown to the person alone, where they typed the command
+        elif kind == "view":
+            await ack(response_action="update", view=render.notice_view(text))
+        else:
+            await ack()  # a button's acknowledgement shows nothing: tell the person privately instead
+            notice = [Reply.text(text, ephemeral=True)]
+            self._background(self.delivery.deliver(notice, where, municipality=self.bot.owner(inbound)))
 
     def _translate(self, translate_one: Any, body: dict[str, Any]) -> Any:
         """Translate a payload and name the municipalities its workspace belongs to."""
@@ -276,7 +303,7 @@ class SlackChannel:
             await ack()
             await self.delivery.open_modal(form, where)
             return
-        await self._accept(ack, (key, inbound, where))
+        await self._accept(ack, (key, inbound, where), "command")
 
     async def _on_event(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await self._accept(ack, self._translate(translate.from_event, body))
@@ -290,10 +317,10 @@ class SlackChannel:
             opened = await self.bot.open_form(dataclasses.replace(clicked, action=form_action))
             await self.delivery.deliver(opened, where, municipality=self.bot.owner(clicked))
             return
-        await self._accept(ack, item)
+        await self._accept(ack, item, "action")
 
     async def _on_view(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await self._accept(ack, self._translate(translate.from_view_submission, body))
+        await self._accept(ack, self._translate(translate.from_view_submission, body), "view")
 
     async def _on_home_opened(self, body: dict[str, Any]) -> None:
         event = body.get("event", {})

@@ -193,6 +193,16 @@ def modal(form: Form, *, metadata: dict[str, str], intro: tuple[Part, ...] = ())
     }
 
 
+def notice_view(text: str) -> dict[str, Any]:
+    """A modal that only says something (it replaces a submitted form that could not be taken)."""
+    return {
+        "type": "modal",
+        "title": _plain(t("form.notice_title"), MAX_TITLE),
+        "close": _plain(t("form.close"), MAX_TITLE),
+        "blocks": blocks_for((Text(text),), limit=1),
+    }
+
+
 def home(reply: Reply) -> dict[str, Any]:
     """The App Home tab."""
     return {"type": "home", "blocks": blocks_for(reply.parts, limit=MAX_MODAL_BLOCKS)}

@@ -28,13 +28,15 @@ from bot.core.bot import UNCONNECTED, Bot
 from bot.core.catalog import t
 from bot.core.messages import Reply, inbound_from_payload, inbound_to_payload
 from bot.runtime.conversations import Conversations
-from bot.runtime.inbox import Inbox
+from bot.runtime.inbox import Inbox, StoreUnavailable
 from bot.runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "teams"
 ROUTE = "/api/messages"
+# When the Bot Framework should deliver an activity again that could not be stored (the database was away).
+RETRY_AFTER_SECONDS = 5
 
 
 class TeamsChannel:
@@ -114,7 +116,11 @@ class TeamsChannel:
             log.warning("teams: refused an activity whose serviceUrl is not a Bot Framework host")
             return web.Response(status=400)
         if body["type"] == "message":
-            await self._message(body)
+            try:
+                await self._message(body)
+            except StoreUnavailable:
+                # Nothing was stored; the Bot Framework delivers the activity again (the inbox logged it).
+                return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         elif translate.is_install(body):
             await self.delivery.remember(body)
             await self._welcome(body)
