@@ -80,13 +80,13 @@ def test_recall_and_precision_on_what_the_screen_was_tuned_on(name: str) -> None
 
 def test_recall_and_precision_on_held_out_text() -> None:
     # The honest figure: text the screen was never tuned on. The aim is 98% caught and at most 1 clean text in 20
-    # flagged; five blind rounds have held out at 87-91% (README, «Personvern»), so this guards against getting
-    # worse than today (90.8%, 10 of 140) and prints where it stands. Misses are not printed: reading them would
+    # flagged; five blind rounds have held out at 87-91% (README, «Privacy»), so this guards against getting
+    # worse than today (91.1%, 8 of 140) and prints where it stands. Misses are not printed: reading them would
     # make this set tuning data.
     recall, flagged, misses, alarms = _summary("screen, HELD-OUT set (never tuned on)", HELD_OUT)
     met = recall >= 0.98 and flagged <= 1 / 20
     REPORT.append(f"screen, held-out aim (98% caught, at most 5% of clean text flagged): {'met' if met else 'NOT met'}")
-    assert recall >= 0.89 and flagged <= 0.08, (len(misses), len(alarms))
+    assert recall >= 0.90 and flagged <= 0.07, (len(misses), len(alarms))
 
 
 @pytest.mark.parametrize(
@@ -133,6 +133,40 @@ def test_recall_and_precision_on_held_out_text() -> None:
 )
 def test_each_kind_is_found(text: str, kind: str) -> None:
     assert kind in SCREEN(text).kinds
+
+
+def test_the_redacted_text_passes_the_screen() -> None:
+    # «Lagre uten personopplysningene» screens the redacted text again: it must be clean at the first try.
+    again = [SCREEN(SCREEN(str(e["text"])).redacted) for corpus in TUNING.values() for e in corpus]
+    assert [r.redacted for r in again if not r.clean] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vi vet ikke brukernavnet hans.",
+        "Møtet er 23.04.2025 kl. 08.30",
+        "Budsjettet er 35 000 000 kroner",
+        "Det gjelder andre kommuner, snakket med andre",
+        "Han har ADHD.",
+        "Han kom fra Bergen i går for å holde kurs",
+        "Han er 45 år og bor i Sørvik",
+        "Se kapittel 9 A og § 9 A-4, møterom 1B",
+        "Foreldre til barn på 12 år",
+        "Legg referat_slt_mars.docx i mappen",
+    ],
+)
+def test_review_findings_stay_clean(text: str) -> None:
+    assert SCREEN(text).clean, SCREEN(text).redacted
+
+
+def test_pasted_spaces_and_abbreviations_do_not_leak() -> None:
+    assert SCREEN("Ola\u00a0Nordmann ble tatt").redacted == "[navn] ble tatt"
+    assert SCREEN("bor i Storgata 12 i Oslo").redacted == "bor i [adresse] i Oslo"
+    # A mailbox of one word names no person: its word elsewhere is no name (the address itself is still flagged).
+    assert SCREEN("Skriv til hjelp@ung.no for hjelp.").redacted == "Skriv til [e-post] for hjelp."
+    quasi = SCREEN("en gutt på 8. trinn pga. flytting på Hove skole som nettopp kom fra Eritrea")
+    assert quasi.redacted == "[detaljer som kan identifisere]"
 
 
 def test_a_redaction_keeps_the_space_after_it() -> None:

@@ -121,10 +121,11 @@ COMMON_AFTER_CUE = frozenset(  # vocabulary
 PLACE_PREPOSITIONS = word_list("place_prepositions.txt")
 # Endings of Norwegian place, school and organisation names: "Hovemoen", "Lillestrøm", "Amfi-senteret".
 _PLACE_ENDING = re.compile(
-    r"(?:by|byen|vik|vika|dal|dalen|stad|heim|rud|sund|fjord|berg|haug|haugen|nes|eng|land|landet|torp|vang|"
-    r"strand|moen|mo|senter|senteret|senteret|skolen|skule|skulen|sentrum|parken|park|torget|hallen|huset|"
+    # (Not the endings of many names too: -lia, -mo, -eng, -land, -berg: "Cornelia", "Timo", "Roland".)
+    r"(?:by|byen|vik|vika|dal|dalen|stad|heim|rud|sund|fjord|haug|haugen|nes|landet|torp|vang|"
+    r"strand|moen|senter|senteret|skolen|skule|skulen|sentrum|parken|park|torget|hallen|huset|"
     r"klubben|kirke|kyrkje|kirka|stasjon|stasjonen|gård|gard|gata|veien|vegen|ås|åsen|øy|øya|holmen|sletta|"
-    r"mark|marka|lia|kollen|brygge|bryggen|kommune|fylke|bank|forbund|forbundet|foreningen|laget|kontoret)$",
+    r"marka|kollen|brygge|bryggen|kommune|fylke|bank|forbund|forbundet|foreningen|laget|kontoret)$",
 )
 
 
@@ -139,12 +140,15 @@ class NameFinder:
         # Unfolded too: folding makes "halvår" the name "Halvar" and "søndre" the name "Sondre".
         self.raw_names = first_names_unfolded() | word_list("ambiguous_names.txt", folded=False)
         self._title_lines: list[tuple[int, int]] = []
+        self._shouting = False
 
     def __call__(self, text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The (start, end) of every name in the text, skipping stretches already taken by other findings."""
         words = list(WORD.finditer(text))
         # Per call (a screen serves one text at a time): capitalisation means nothing in Title Case lines.
         self._title_lines = _title_case_lines(text)
+        letters = [c for c in text if c.isalpha()]
+        self._shouting = len(letters) > 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters)
         found: list[tuple[int, int]] = []
         index = 0
         while index < len(words):
@@ -195,7 +199,8 @@ class NameFinder:
         end = words[index].end()
         start = _starts_sentence(text, words[index].start())
         named_thing = previous in NAMED_THINGS and text[words[index - 1].end() : words[index].start()] == " "
-        if named_thing or (not capital and _AFTER_NUMBER.search(text, 0, words[index].start())):
+        start_at = words[index].start()
+        if named_thing or (not capital and _AFTER_NUMBER.search(text, max(0, start_at - 8), start_at)):
             return False  # "Tiltaket Ungdomslos", "Bydel Søndre Nordstrand", "17. mai"
         if capital and not acronym and self._after_nickname_cue(words, index):
             return True  # "hun som kalles Prinsessen", "Mathias, kalt Matte", "kaller seg Lil Fidde"
@@ -207,6 +212,8 @@ class NameFinder:
         ):
             if previous in PRONOUN_CUES and not capital:
                 return not ambiguous or bool(_CLASS_AFTER.match(text, end))  # "ho vår i 9b", not "ho vil"
+            if not capital and ambiguous:
+                return False  # "det gjelder andre kommuner", "snakket med andre"
             # After a cue, a capitalised word no list knows is a name, unless it is a place or an ordinary word
             # ("kontakt med Uteteamet").
             # (Not the whole word: the frequency list holds many names. Its compounds are safe.)
@@ -250,10 +257,8 @@ class NameFinder:
 
     def _shouted_name(self, text: str, words: list[re.Match[str]], index: int) -> bool:
         """In text written in capitals, a listed name that is no ordinary word: "OPPFØLGING AV LUKAS BERNTSEN"."""
-        letters = [c for c in text if c.isalpha()]
-        shouting = len(letters) > 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters)
         word = words[index].group()
-        return shouting and self.listed(word) and fold(word) not in AMBIGUOUS and len(word) > 2
+        return self._shouting and self.listed(word) and fold(word) not in AMBIGUOUS and len(word) > 2
 
     def _context_says_name(
         self, text: str, words: list[re.Match[str]], index: int, *, capital: bool, start: bool
@@ -298,7 +303,7 @@ class NameFinder:
         if (
             listed
             and between == " "
-            and after in FINITE_VERBS
+            and after in FINITE_VERBS - _THING_VERBS
             and (after not in COPULAS or base not in AMBIGUOUS or _PERSON_PREDICATE.match(text, following.end()))
         ):
             # "Vår har ikke vært hjemme" (but "Vår skole har" is ours, and "Stein ble kastet", "Mai er den
@@ -439,13 +444,17 @@ class NameFinder:
         between = text[first.end() : second.start()]
         candidate = second.group()
         folded = fold(candidate)
-        if between not in (" ", "  ", "-") or folded in self.known or fold(candidate.split("-")[0]) in self.known:
+        # (A municipality may list a place that is also a surname, "Haugen": after a first name it is the surname.)
+        known = (folded in self.known and folded not in SURNAMES) or fold(candidate.split("-")[0]) in NOT_PEOPLE
+        if between not in (" ", "  ", "-") or known:
             return False
         if _thing_compound(candidate):
             return False  # "Henrik Ibsen-skolen"
         if candidate[0].isupper():
-            # "Ola NAV" is not a surname; in text written in capitals, "LUKAS BERNTSEN" is one.
-            return candidate.upper() != candidate or len(candidate) == 1 or first.group().isupper()
+            # "Ola NAV" is not a surname; in text written in capitals, "LUKAS BERNTSEN" is one (but "OG MØTE" not).
+            if candidate.upper() != candidate or len(candidate) == 1:
+                return True
+            return first.group().isupper() and (folded in SURNAMES or self.listed(candidate) or not _common(folded))
         if folded in SURNAMES or (self.listed(candidate) and folded not in AMBIGUOUS) or candidate.lower() in self.also:
             return True
         # In lower case, a word that is no ordinary word after a name is its surname: "ali rezaei".
@@ -477,12 +486,16 @@ def _thing_compound(word: str) -> bool:
     return len(last) > 2 and last.islower() and (fold(last) in COMMON or fold(last) in ORGANISATION_WORDS)
 
 
+_TITLE_WORDS = FUNCTION_WORDS - {"vår"}
+
+
 def _title_case_lines(text: str) -> list[tuple[int, int]]:
     """The lines that capitalise their function words ("Rus Og Uro", "Fagdag Om Psykisk"), as (start, end)."""
     spans, start = [], 0
     for line in text.split("\n"):
         inner = [m.group() for m in WORD.finditer(line) if not _starts_sentence(line, m.start())]
-        if len(inner) >= 3 and any(w[0].isupper() and w.lower() in FUNCTION_WORDS - {"vår"} for w in inner):
+        # A capitalised function word ("Og", "Om"), not one in capitals ("DA", "I", "MOT").
+        if len(inner) >= 2 and any(w[:1].isupper() and w[1:].islower() and w.lower() in _TITLE_WORDS for w in inner):
             spans.append((start, start + len(line)))
         start += len(line) + 1
     return spans

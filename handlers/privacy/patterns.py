@@ -9,6 +9,9 @@ from dataclasses import dataclass
 import phonenumbers
 from stdnum.no import fodselsnummer, kontonr
 
+from bot.core.text import fold
+from handlers.privacy.names import NOT_PEOPLE
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -26,7 +29,7 @@ PERSON_NOUNS = (
     r"venninna"
 )
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 _ELEVEN_DIGITS = re.compile(r"(?<![\d.])(\d{6})[ .-]?(\d{5})(?![\d])")
 _ACCOUNT = re.compile(r"(?<![\d.])(\d{4})[ .](\d{2})[ .](\d{5})(?!\d)")
 _STREET_SUFFIX = (
@@ -42,7 +45,7 @@ _STREET_NAME = (
     rf"(?:[A-ZÆØÅ][\wæøå]*(?:{_STREET_SUFFIX})|"
     r"(?:[A-ZÆØÅ][\wæøå.]+ )+(?:gate|gata|vei|veg|vegen|veien|plass|allé|alle))"
 )
-_NUMBER = r"\s+\d{1,3}(?:\s?[A-Za-z](?![\w]))?(?!\d)"
+_NUMBER = r"\s+\d{1,3}(?:[A-Ha-h]|\s[A-H])?(?![\w])"
 _STREET = re.compile(rf"\b{_STREET_NAME}{_NUMBER}")
 # In lower case only after "bor i"/"adresse": "bor i storgata 12".
 _STREET_LOWER = re.compile(
@@ -56,11 +59,16 @@ _SCHOOL_AFTER = re.compile(
     r"barneskule|vgs|videregående(?:\s+skole)?|vidaregåande(?:\s+skule)?)\b"
 )
 # Upper secondary class codes: year 1-3 and the programme's letters ("1STC", "2ELA", "3STB", "vg2 2hsa").
-_UPPER_SECONDARY = re.compile(r"(?<![\w-])[1-3](?:[A-ZÆØÅ]{2,4}|[a-zæøå]{2,3}[a-zæøå]?)(?![\w-])")
+_UPPER_SECONDARY = re.compile(r"(?<![\w-])[1-3](?:[A-ZÆØÅ]{2,4}|[a-zæøå]{2,4})(?![\w-])")
 # Letters that are no class: sizes, drugs and formats staff write with a digit in front.
+# Words before a number and a letter that make it no class: "kapittel 9 A", "§ 9 A-4", "rom 1B".
+_NOT_CLASS_BEFORE = re.compile(
+    r"(?i:(?:kapittel|kap\.|§|punkt|pkt\.?|rom|sal|møterom|side|del|vedlegg|tabell|figur|nr\.?|versjon|fase|steg|"
+    r"trinn|sak|paragraf|ledd|bokstav)\s*)$"
+)
 _NOT_CLASSES = frozenset(
     "1gb 2gb 3gb 1tb 2tb 2cb 3mmc 3cmc 2fa 3d 1kl 2kl 3kl 1stk 2stk 3stk 1mnd 2mnd 3mnd 1uke 2uke 3uke 1dag 2dag "
-    "3dag 1ste 2dre 3dje 1ne 2ne 3ne 1ng 2ng".split()  # vocabulary
+    "3dag 1ste 2dre 3dje 1ne 2ne 3ne 1ng 2ng 2g 3g 4g 5g 3d 4h 4d".split()  # vocabulary
 )
 _AGE = (
     rf"(?i:(?:{PERSON_NOUNS})\s+(?:på\s+)?(?<!\d)\d{{1,2}}(?![\d-]|\.\s?(?:trinn|klasse|steg|årstrinn))(?:\s*år)?|\(\d{{1,2}}\)|(?<![\d,.-])\d{{1,2}}"
@@ -72,7 +80,7 @@ _AGE = (
     r"(?<![–-]\d\d-åring)(?![\wæøå])"
 )
 # The place must be capitalised (a proper noun): "15 år i parken" is no place; big cities narrow nothing down.
-_BIG_PLACES = frozenset(  # vocabulary
+BIG_PLACES = frozenset(  # vocabulary
     "oslo bergen trondheim stavanger drammen fredrikstad kristiansand sandnes tromsø sarpsborg skien bodø ålesund "
     "sandefjord larvik tønsberg arendal haugesund porsgrunn moss hamar lillestrøm halden gjøvik molde kongsberg "
     "harstad lillehammer norge noreg".split()  # vocabulary
@@ -80,8 +88,11 @@ _BIG_PLACES = frozenset(  # vocabulary
 _AGE_PLACE = re.compile(rf"{_AGE}[^.!?\n]{{0,15}}?\b(?i:fra|frå|i|på|ved|bosatt i|busett i)\s+[A-ZÆØÅ][\wæøå-]+")
 _PLACE_AGE = re.compile(rf"\b(?i:fra|frå|i|på)\s+[A-ZÆØÅ][\wæøå-]+[^.!?\n]{{0,15}}?{_AGE}")
 # "gutt på 14", "jenta 15 år" (but "jenta på 9. trinn" is a school year, not an age).
+# (Without "elev", "ungdom" and "barn", which also name groups: "barn på 12 år", "ungdom 3 ganger i uka".)
+_ONE_PERSON = "|".join(w for w in PERSON_NOUNS.split("|") if w not in ("elev", "ungdom", "barn"))
 _PERSON_AGE = re.compile(
-    rf"\b(?:{PERSON_NOUNS})\s+(?:på\s+)?(?<!\d)\d{{1,2}}(?![\d-]|\.\s?(?:trinn|klasse|steg|årstrinn))(?:\s*år)?",
+    rf"\b(?:{_ONE_PERSON})\s+(?:på\s+(?<!\d)\d{{1,2}}(?![\d,.-])(?:\s*år)?|(?<!\d)\d{{1,2}}\s*år)(?![\wæøå])"
+    r"(?!\s+(?:og|eller)\s+(?:eldre|yngre|over|under|oppover))",
     re.IGNORECASE,
 )
 
@@ -93,7 +104,7 @@ _HANDLE_CUE = re.compile(
     r"bruker(?:en)?|brukar(?:en)?|profil(?:en)?|konto(?:en)?)|nick(?:name)?|gamertag(?:gen)?|under\s+navnet|under\s+namnet)"
     r"\b(?:\s+(?:hans|hennes|hennar|til\s+\w+|er|var|hans\s+er|hennes\s+er|hennar\s+er|:|på\s+\w+))*"
     r"(?:\s*[:=]\s*|\s+)"
-    r"[«\"']?(?P<handle>[\w][\w.æøåÆØÅ-]{1,38}[\w])"
+    r"(?:[«\"'](?P<quoted>[^»\"'\n]{2,40})[»\"']|(?P<handle>[\w][\w.æøåÆØÅ#-]{1,38}[\w]))"
 )
 # A user name by its shape: an underscore, a dot between words, or letters then digits ("kingkong2009").
 _HANDLE_SHAPE = re.compile(
@@ -102,6 +113,7 @@ _HANDLE_SHAPE = re.compile(
     # camelCase only from a small letter ("xXDødsengelXx"): "UngInfo", "KoRus" and "SaLTo" are organisations.
     r"(?=[A-Za-zæøåÆØÅ\d]{7,})[a-zæøå][A-Za-zæøåÆØÅ]*[a-zæøå][A-ZÆØÅ][\wæøåÆØÅ]*)(?![\w@/#])"
 )
+_FILE_TYPES = frozenset("pdf doc docx xls xlsx ppt pptx odt ods txt csv png jpg jpeg gif zip mp4 mov".split())
 # Dotted abbreviations that are no user names.
 _ABBREVIATIONS = frozenset(
     "f.eks bl.a m.m m.fl t.o.m o.l e.l p.t ev.t evt d.v.s dvs mht pga osv ca kl nr jf jfr ifm mtp tlf "
@@ -144,7 +156,7 @@ _BIRTH = re.compile(
     r"|\b(?i:fødselsår(?:et)?)\s*:?\s*(?:19|20)\d{2}\b"
     # "Amadou (2008)": a year in parentheses right after a name is a birth year.
     r"|(?<=[a-zæøå] )\((?:19|20)\d{2}\)"
-    r"|\b(?:19|20)\d{2}-(?i:modell|modellen|kull)\b"
+    r"|\b(?:199\d|200\d|201[0-6])-(?i:modell|modellen|kull)\b"
 )
 # "født 2010": a birth year, unless it is a year group's ("ungdom født 2010 og 2011", "alle fødd i 2012").
 _BIRTH_YEAR = re.compile(
@@ -153,6 +165,10 @@ _BIRTH_YEAR = re.compile(
 _YEAR_GROUP = re.compile(
     r"(?i:\b(?:ungdom|ungdommer|unge|elever|elevar|barn|born|alle|kull|kullet|årskull|årskullet|de|dei|som er)"
     r"(?:\s+\w+)?\s*)$"
+)
+_DATE_ONLY = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+_AMOUNT_AFTER = re.compile(
+    r"\s*(?:kr\b|kroner|NOK|,-|visninger|elever|innbyggere|innbyggjarar|personer)", re.IGNORECASE
 )
 # Help lines and short numbers that are fine to mention.
 _SAFE_NUMBERS = {"110", "112", "113", "116111", "116123", "02800", "80030000", "22400040"}  # 22 40 00 40: Kirkens SOS
@@ -189,6 +205,8 @@ def phones(text: str, taken: list[Finding]) -> list[Finding]:
         # 80x/81x/82x are service numbers (help lines, businesses), never a person's.
         if digits in _SAFE_NUMBERS or national[:2] in ("80", "81", "82") or overlaps(match.start, match.end, taken):
             continue
+        if _DATE_ONLY.fullmatch(match.raw_string) or _AMOUNT_AFTER.match(text, match.end):
+            continue  # "23.04.2025" and "35 000 000 kroner" are no phone numbers
         found.append(Finding("phone", match.start, match.end))
     return found
 
@@ -212,7 +230,12 @@ def addresses(text: str) -> list[Finding]:
 
 def classes(text: str) -> list[Finding]:
     """Class codes ("7B", "klasse 10 C", upper secondary "1STC", "2ela"), with the school when one follows."""
-    found = _all(_CLASS, text, "school_class")
+    found = [
+        Finding("school_class", m.start(), m.end())
+        for m in _CLASS.finditer(text)
+        if m.group().replace(" ", "").lower() not in _NOT_CLASSES
+        and not _NOT_CLASS_BEFORE.search(text, max(0, m.start() - 20), m.start())
+    ]
     for match in _UPPER_SECONDARY.finditer(text):
         code = match.group()
         lower = code.islower() or code[1:].islower()
@@ -229,20 +252,29 @@ def ages(text: str) -> list[Finding]:
     found = [
         Finding("age_place", m.start(), m.end())
         for m in with_place
-        if not any(w.lower() in _BIG_PLACES for w in re.findall(r"[A-ZÆØÅ][\wæøå-]+", m.group()))
+        if not any(
+            w.lower() in BIG_PLACES or fold(w) in NOT_PEOPLE for w in re.findall(r"[A-ZÆØÅ][\wæøå-]+", m.group())
+        )
     ]
-    return found + _all(_PERSON_AGE, text, "age_place")
+    found += _all(_PERSON_AGE, text, "age_place")
+    # An adult's age narrows nothing down here ("Han er 45 år og bor i Sørvik").
+    return [f for f in found if all(int(n) <= 25 for n in re.findall(r"\d{1,2}(?=\D|$)", text[f.start : f.end])[:1])]
 
 
 def handles(text: str, taken: list[Finding]) -> list[Finding]:
     """Social-media handles and user names."""
     found = [f for f in _all(_AT_HANDLE, text, "handle") if not overlaps(f.start, f.end, taken)]
     for match in _HANDLE_CUE.finditer(text):
-        found.append(Finding("handle", match.start("handle"), match.end("handle")))
+        group = "quoted" if match.group("quoted") else "handle"
+        # After a cue, only what looks like a user name: "brukernavnet hans er mørke.ulv", not "... er privat".
+        if group == "quoted" or _looks_like_handle(match.group("handle")):
+            found.append(Finding("handle", match.start(group), match.end(group)))
     for match in _HANDLE_SHAPE.finditer(text):
         value = match.group()
         if value.strip("_") == "" or value.lower() in _HANDLE_SHAPE_EXCEPTIONS:
             continue
+        if value.rsplit(".", 1)[-1].lower() in _FILE_TYPES or not any(c.islower() for c in value):
+            continue  # "referat_slt_mars.docx", "SLT_2025"
         if "." in value and (
             value.rsplit(".", 1)[1].lower() in _NOT_HANDLE_TLDS or value.lower().rstrip(".") in _ABBREVIATIONS
         ):
@@ -252,6 +284,11 @@ def handles(text: str, taken: list[Finding]) -> list[Finding]:
         if not overlaps(match.start(), match.end(), taken):
             found.append(Finding("handle", match.start(), match.end()))
     return found
+
+
+def _looks_like_handle(value: str) -> bool:
+    """A user name, not an ordinary word: a digit, an underscore, a dot, a # or a capital inside it."""
+    return bool(re.search(r"[\d_.#]", value) or re.search(r"[a-zæøå][A-ZÆØÅ]", value))
 
 
 def plates(text: str) -> list[Finding]:
@@ -266,13 +303,16 @@ def birth_dates(text: str) -> list[Finding]:
     """Birth dates and birth years, with the word that makes them one ("født 14.02.2011")."""
     found = _all(_BIRTH, text, "birth_date")
     for match in _BIRTH_YEAR.finditer(text):
-        if not _YEAR_GROUP.search(text, 0, match.start()):
+        if not _YEAR_GROUP.search(text, max(0, match.start() - 40), match.start()):
             found.append(Finding("birth_date", match.start(), match.end()))
     return found
 
 
+_CLASS_CUE = re.compile(r"(?i:\b(?:går|gå|i|på|klasse|klassen|elev|elevar|elever|vg[1-3])\s+)$")
+
+
 def _class_cue_before(text: str, position: int) -> bool:
-    return bool(re.search(r"(?i:\b(?:går|gå|i|på|klasse|klassen|elev|elevar|elever|vg[1-3])\s+)$", text[:position]))
+    return bool(_CLASS_CUE.search(text, max(0, position - 20), position))
 
 
 def _all(pattern: re.Pattern[str], text: str, kind: str) -> list[Finding]:

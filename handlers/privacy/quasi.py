@@ -12,7 +12,7 @@ import re
 
 from bot.core.text import fold
 from handlers.privacy.names import FINITE_VERBS, word_list
-from handlers.privacy.patterns import Finding
+from handlers.privacy.patterns import BIG_PLACES, Finding
 
 # One person, with a gender: "en gutt", "jenta", "han", "ho".
 _GENDERED = (
@@ -22,6 +22,7 @@ _GENDERED = (
 # One person, without a gender: "eleven", "en elev", "ungdommen".
 _SINGULAR = r"eleven|en elev|ein elev|ei elev|ungdommen|en ungdom|ein ungdom|barnet|et barn|eit barn"  # vocabulary
 _GENDER = re.compile(rf"\b(?i:{_GENDERED})\b")
+_PERSON_NOUN = re.compile(rf"\b(?i:{_GENDERED.replace('|han|hun|ho', '')}|{_SINGULAR})\b")
 _PERSON = re.compile(rf"\b(?i:{_SINGULAR})\b")
 # The age or the school year (one detail: the year follows from the age).
 _LEVEL = re.compile(
@@ -72,7 +73,8 @@ _TRAIT_PHRASES = re.compile(
 _WORD = re.compile(r"[\wæøåÆØÅ-]+")
 # A sentence ends at a full stop, question or exclamation mark before a space, or at a line break; the full
 # stop in "7. trinn" and "kl. 8" does not end one.
-_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.|(?<=\bkl)\.|[.!?](?!\s|$))+")
+# (A full stop before a small letter, "pga. flytting", and a line break before one do not end it either.)
+_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.|[.!?](?!\s|$)|[.!?\n](?=\s*[a-zæøå]))+")
 
 
 class QuasiFinder:
@@ -92,8 +94,10 @@ class QuasiFinder:
             # A rare trait with two more details narrows to a handful even for a group ("tvillingane på 4.
             # trinn i Jondal"); for one person, one more detail is enough.
             trait = "trait" in narrowing
-            if (one_person and (len(narrowing) >= 3 or (trait and len(narrowing) >= 2))) or (
-                trait and len(narrowing) >= 3
+            # With only a pronoun ("han", "ho"), it may be an adult: three details, as for a group.
+            only_pronoun = one_person and not _PERSON_NOUN.search(sentence.group())
+            if (one_person and not only_pronoun and (len(narrowing) >= 3 or (trait and len(narrowing) >= 2))) or (
+                len(narrowing) >= 3 and (trait or one_person)
             ):
                 start = min(start for _, start, _ in details)
                 end = max(end for _, _, end in details)
@@ -104,7 +108,7 @@ class QuasiFinder:
     def _details(self, sentence: str, offset: int) -> list[tuple[str, int, int]]:
         details = [("gender", m.start(), m.end()) for m in _GENDER.finditer(sentence)]
         details += [("person", m.start(), m.end()) for m in _PERSON.finditer(sentence)]
-        details += [("level", m.start(), m.end()) for m in _LEVEL.finditer(sentence)]
+        details += [("level", m.start(), m.end()) for m in _LEVEL.finditer(sentence) if _young(m.group())]
         schools = [("school", m.start(), m.end()) for m in _SCHOOL.finditer(sentence)]
         details += schools
         for match in _PLACE.finditer(sentence):
@@ -115,7 +119,11 @@ class QuasiFinder:
         for match in _WORD.finditer(sentence):
             if fold(match.group()) in _TRAITS:
                 details.append(("trait", match.start(), match.end()))
-        details += [("trait", m.start(), m.end()) for m in _TRAIT_PHRASES.finditer(sentence)]
+        details += [
+            ("trait", m.start(), m.end())
+            for m in _TRAIT_PHRASES.finditer(sentence)
+            if not any(w.lower() in BIG_PLACES for w in re.findall(r"[A-ZÆØÅ][\wæøå-]+", m.group()))
+        ]
         return [(kind, offset + start, offset + end) for kind, start, end in details]
 
 
@@ -130,3 +138,9 @@ def _clause_end(text: str, position: int) -> int:
             break
         end, previous = word.end(), lower
     return end
+
+
+def _young(level: str) -> bool:
+    """Whether an age or a school year is a young person's (an adult's age narrows nothing here)."""
+    number = re.search(r"\d{1,2}", level)
+    return number is None or "år" not in level or int(number.group()) <= 25

@@ -16,7 +16,7 @@ from bot.core.catalog import t
 from bot.core.text import fold
 from bot.municipality import Municipality
 from handlers.privacy import patterns
-from handlers.privacy.names import NOT_PEOPLE, NameFinder
+from handlers.privacy.names import NOT_PEOPLE, NameFinder, first_names
 from handlers.privacy.patterns import Finding
 from handlers.privacy.quasi import QuasiFinder
 
@@ -74,18 +74,27 @@ class Screen:
     """Finds personal data in Norwegian staff text; the municipality's own places and schools are not people."""
 
     def __init__(self, *, known_places: Iterable[str] = ()) -> None:
-        self.known = NOT_PEOPLE | {fold(word) for place in known_places for word in place.split()}
+        # The words of the municipality's places, except first names inside longer ones ("Olav Duun vgs").
+        self.known = NOT_PEOPLE | {
+            fold(word)
+            for place in known_places
+            for word in place.split()
+            if len(place.split()) == 1 or fold(word) not in first_names()
+        }
         self.names = NameFinder(self.known)
         self.quasi = QuasiFinder(NOT_PEOPLE)
 
     def __call__(self, text: str) -> Screening:
         """Screen one text."""
-        found: list[Finding] = []
+        original, text = text, text.translate(_SPACES)  # same length: the offsets hold for the original
+        # A marker from an earlier redaction ("[navn]") is taken: nothing is found in or after it because of it.
+        markers = [Finding("marker", m.start(), m.end()) for m in _MARKER.finditer(text)]
+        found: list[Finding] = list(markers)
         found += patterns.emails(text)
         found += patterns.national_ids(text)
         found += patterns.accounts(text)
-        found += patterns.phones(text, found)
         found += patterns.birth_dates(text)
+        found += patterns.phones(text, found)
         found += patterns.plates(text)
         found += patterns.handles(text, found)
         found += patterns.addresses(text)
@@ -97,13 +106,22 @@ class Screen:
         names = NameFinder(self.known, also=also) if also else self.names
         found += [Finding("name", start, end) for start, end in names(text, taken)]
         found += self.quasi(text)
-        return Screening(text=text, findings=_merge(found), found_kinds=frozenset(f.kind for f in found))
+        found = [f for f in found if f.kind != "marker" and not patterns.overlaps(f.start, f.end, markers)]
+        return Screening(text=original, findings=_merge(found), found_kinds=frozenset(f.kind for f in found))
 
 
 def _address_parts(address: str) -> list[str]:
-    """The name-like parts of an e-mail address's local part: "per.arne.lid@nav.no" -> per, arne, lid."""
-    local = address.split("@", 1)[0].lower()
-    return [part for part in re.split(r"[._+-]", local) if len(part) > 2 and part.isalpha()]
+    """The name parts of a personal address (fornavn.etternavn@...): "per.arne.lid@nav.no" -> per, arne, lid.
+
+    A mailbox of one word ("hjelp@ung.no", "kontakt@...") names no person.
+    """
+    parts = re.split(r"[._+-]", address.split("@", 1)[0].lower())
+    return [part for part in parts if len(part) > 2 and part.isalpha()] if len(parts) > 1 else []
+
+
+# Spaces and hyphens pasted from Outlook or Teams (no-break, narrow, figure; non-breaking hyphen), and tabs.
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\t": " ", "\u2011": "-", "\u2010": "-"})
+_MARKER = re.compile(r"\[[a-zæøå ]{3,40}\]")
 
 
 def _merge(findings: list[Finding]) -> tuple[Finding, ...]:
