@@ -101,7 +101,8 @@ class Database:
         else:
             # A server that does not answer (restarting, unreachable) fails a new connection after 5 s, not 60;
             # pool_pre_ping replaces connections that died with the server (a restart, a failover).
-            options["connect_args"] = {"timeout": 5}
+            # command_timeout: a statement on a connection that hangs (half-open after a failover) gives up too.
+            options["connect_args"] = {"timeout": 5, "command_timeout": 30}
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

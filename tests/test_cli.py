@@ -177,6 +177,7 @@ def test_serve_answers_healthz(tmp_path: Path) -> None:
             "leader": True,
             "outbox_failed": 0,
             "faults": {},
+            "behind": {},  # no chat channel configured in this run
         }
     finally:
         process.send_signal(signal.SIGINT)

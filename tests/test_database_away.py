@@ -127,6 +127,22 @@ async def _retry_until_answered(app: Running, events: list[str], slack_api: Fake
     assert all(posted[channel] == 1 for channel in channels), posted
 
 
+async def _inbox_keys(app: Running) -> set[str]:
+    from sqlmodel import select
+
+    from storage.models import InboxItem
+
+    async with app.bot.db.session(all_municipalities=True) as session:
+        return {item.key.split(":")[-1] for item in (await session.exec(select(InboxItem))).all()}
+
+
+def _channels(app: Running) -> list[Any]:
+    from bot.app import CHANNELS
+
+    assert app.client.server is not None
+    return list(app.client.server.app[CHANNELS])
+
+
 def _no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
     """An expected fault is one line with its type: nothing the bot (or its libraries) logs has a traceback."""
     for record in caplog.records:
@@ -150,6 +166,13 @@ async def test_sqlite_locked_by_another_process(
             lock.release()
         slowest = _assert_refused_in_time(event_answers, command_answers)
         assert health_while_locked == 503 and await app.health() == 200
+        # Nothing half-written: no inbox row for any refused request, so nothing is answered behind the person's
+        # back later (recovery, after the claims would have run out, finds nothing).
+        assert await _inbox_keys(app) == {"EvWarm"}
+        clock.advance(minutes=1)
+        assert sum([await channel.recover() for channel in _channels(app)]) == 0
+        health = await (await app.client.get("/healthz")).json()
+        assert health["faults"]["database_unavailable"] >= 15
         await _retry_until_answered(app, events, slack_api)
         async with app.bot.db.session() as session:
             assert await all_topics(session) == []  # the refused suggestions left nothing behind
@@ -302,6 +325,36 @@ async def _terminate_backends(url: str, database: str) -> int:
     return sum(1 for row in rows if row[0])
 
 
+async def test_a_commit_that_lands_after_its_request_gave_up_is_undone(tmp_path: Path, monkeypatch: Any) -> None:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from bot.runtime.inbox import Inbox, StoreUnavailable
+    from storage.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'slt.db'}")
+    await db.upgrade(owner="eksempel-kommune")
+    original = AsyncConnection.commit
+
+    async def slow_commit(self: AsyncConnection) -> None:
+        await asyncio.sleep(3.0)  # the rows are in; the commit lands after the request's deadline
+        await original(self)
+
+    monkeypatch.setattr(AsyncConnection, "commit", slow_commit)
+    inbox = Inbox(db, FrozenClock(dt.datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Europe/Oslo"))))
+    started = time.perf_counter()
+    with pytest.raises(StoreUnavailable):
+        await inbox.accept(key="slack:late", channel="slack", payload={"text": "Trygg skolevei"})
+    assert time.perf_counter() - started < SLACK_DEADLINE
+    await inbox.flush()  # the commit lands, and the refused row is deleted again
+    monkeypatch.setattr(AsyncConnection, "commit", original)
+    assert await inbox.abandoned("slack") == []
+    async with db.transaction() as connection:
+        from sqlalchemy import text
+
+        assert (await connection.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 0
+    await db.close()
+
+
 async def test_a_job_at_a_time_of_day_tries_again_until_the_database_answers() -> None:
     calls: list[str] = []
 
@@ -321,13 +374,19 @@ async def test_a_job_at_a_time_of_day_tries_again_until_the_database_answers() -
 
     tz = ZoneInfo("Europe/Oslo")
     job = Job("digest", digest, at=dt.time(8, 0), weekday=0, catch_up=missed)
-    scheduler = build_scheduler([job], tz=tz, leader=Leader())
+    leader = Leader()
+    scheduler = build_scheduler([job], tz=tz, leader=leader)
     await scheduler.get_job("digest").func()
     again = scheduler.get_job("digest:again")
     assert again is not None  # the week's digest is not left for next Monday
     delay = (again.trigger.run_date - dt.datetime.now(tz)).total_seconds()
     assert 0 < delay <= scheduler_module.RETRY_SECONDS
     await again.func()  # still away: tried again once more
+    leader.held = False  # the outage cost the leader lock too (it is refreshed through the database)
+    first_again = scheduler.get_job("digest:again")
+    await first_again.func()
+    assert scheduler.get_job("digest:again") is not None  # still trying, not dropped
+    leader.held = True
     await scheduler.get_job("digest:again").func()  # back: the catch-up does what was missed, once
     assert calls == ["run", "catch-up", "catch-up"]
 

@@ -9,8 +9,9 @@ stored, but a burst costs one commit instead of one per request. That keeps ackn
 where every commit goes through one connection.
 
 Storing has a deadline (STORE_DEADLINE): when the database is locked, busy or down, `accept` raises
-StoreUnavailable in time for the channel to answer inside Slack's three seconds, and the row is not written
-(the batch's transaction is cancelled at the deadline of its earliest item and rolled back).
+StoreUnavailable in time for the channel to answer inside Slack's three seconds, and the row is not kept (the
+batch's transaction is rolled back if the rows are not inserted by its earliest deadline; a commit that lands
+after its request gave up is undone). Done marks are written in their own task, so they never hold up intake.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import datetime as dt
 import hashlib
 import logging
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,10 @@ _PLAIN_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 LEASE = dt.timedelta(seconds=10)
 # How long a request may wait for its inbox row; Slack wants an answer within 3 s, the Bot Framework within 15.
 STORE_DEADLINE = 2.0
+# A request waits this much longer than its batch's deadline, for a commit that is landing (see _store).
+COMMIT_GRACE = 0.5
+# How long a done mark may take before it is given up (and the item is recovered, so answered again).
+MARK_DEADLINE = 10.0
 
 
 class StoreUnavailable(Exception):
@@ -66,8 +70,7 @@ class Inbox:
         self._pending: list[_Arrival] = []
         self._done: list[tuple[str, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
-        self.last_arrival = 0.0
-        self._in_flight = 0
+        self._marking: asyncio.Task[None] | None = None
         # Items this process has taken on and not finished; their claims are renewed while they are held.
         self.held: set[str] = set()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -77,15 +80,13 @@ class Inbox:
 
         Raises StoreUnavailable when the row could not be stored within STORE_DEADLINE; then nothing is kept.
         """
-        self.last_arrival = time.monotonic()
         loop = asyncio.get_running_loop()
         arrival = _Arrival(safe_key(key), channel, payload, loop.time() + STORE_DEADLINE)
         self._pending.append(arrival)
         self._schedule_flush()
-        self._in_flight += 1
         try:
             # Shielded: the batch, not this request, decides when its transaction is given up.
-            accepted = await asyncio.wait_for(asyncio.shield(arrival.future), STORE_DEADLINE)
+            accepted = await asyncio.wait_for(asyncio.shield(arrival.future), STORE_DEADLINE + COMMIT_GRACE)
         except TimeoutError:
             if arrival in self._pending:
                 self._pending.remove(arrival)  # never written
@@ -93,8 +94,6 @@ class Inbox:
             raise self._refused("timeout") from None
         except StoreUnavailable as exc:
             raise self._refused(str(exc)) from None
-        finally:
-            self._in_flight -= 1
         if accepted:
             self.hold(arrival.key)
         return accepted
@@ -133,47 +132,65 @@ class Inbox:
     async def _flush(self) -> None:
         # Let everything that arrived in this turn of the event loop join the batch.
         await asyncio.sleep(0)
-        while self._pending or self._done:
+        while self._pending:
             batch, self._pending = self._pending, []
-            done, self._done = self._done, []
-            if batch:
-                await self._store(batch)
-            if done:
-                await self._mark(done)
+            await self._store(batch)
 
     async def _store(self, batch: list[_Arrival]) -> None:
-        """Store a batch of arrivals in one transaction, given up (rolled back) at its earliest deadline."""
+        """Store a batch of arrivals in one transaction.
+
+        The deadline (the batch's earliest) holds until the rows are inserted: given up before that, the
+        transaction is rolled back and nothing is kept. The commit itself is not cut short (a commit cancelled
+        midway may still land); a request that has given up by the time it lands has its row deleted again.
+        """
         try:
-            async with asyncio.timeout_at(min(arrival.deadline for arrival in batch)):
-                async with self.db.transaction() as connection:
+            async with self.db.engine.connect() as connection:
+                async with asyncio.timeout_at(min(arrival.deadline for arrival in batch)):
+                    await connection.begin()
                     items = [(arrival.key, arrival.channel, arrival.payload) for arrival in batch]
                     new = await store.accept_many(connection, items=items, now=self.clock())
-        except Exception as exc:  # locked, refused, timed out: every request of the batch is refused
+                await asyncio.shield(connection.commit())
+        except Exception as exc:  # locked, refused, timed out before the insert: nothing of the batch is kept
             for arrival in batch:
                 if not arrival.future.done():
                     arrival.future.set_exception(StoreUnavailable(type(exc).__name__))
             return
         seen: set[str] = set()
+        ghosts: list[str] = []
         for arrival in batch:
-            if not arrival.future.done():
-                arrival.future.set_result(arrival.key in new and arrival.key not in seen)
+            if arrival.future.cancelled():  # its request gave up while the commit was landing
+                if arrival.key in new and arrival.key not in seen:
+                    ghosts.append(arrival.key)
+                continue
+            arrival.future.set_result(arrival.key in new and arrival.key not in seen)
             seen.add(arrival.key)
-        # A request that gave up in the instant its batch was committed was told "not stored": make that true.
-        ghosts = [arrival.key for arrival in batch if arrival.future.cancelled() and arrival.key in new]
         if ghosts:
+            # The person was told "not stored": make that true.
             try:
                 async with self.db.transaction() as connection:
                     await store.forget(connection, keys=ghosts)
             except Exception as exc:  # then the inbox recovery answers them later: late, but not lost
                 log.warning("inbox: could not forget %d refused items (%s)", len(ghosts), type(exc).__name__)
 
-    async def _mark(self, done: list[tuple[str, asyncio.Future[None]]]) -> None:
-        """Mark items processed (their replies went out) in one transaction, with no deadline.
+    def _schedule_marks(self) -> None:
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.get_running_loop().create_task(self._mark_all())
 
-        A mark that is not written means the item is answered again after recovery, so it is worth waiting for.
+    async def _mark_all(self) -> None:
+        # Marks go in their own task and transaction, so a stuck one never holds up the storing of new requests.
+        await asyncio.sleep(0)
+        while self._done:
+            done, self._done = self._done, []
+            await self._mark(done)
+
+    async def _mark(self, done: list[tuple[str, asyncio.Future[None]]]) -> None:
+        """Mark items processed (their replies went out) in one transaction, waiting up to MARK_DEADLINE.
+
+        A mark that is not written means the item is answered again after recovery, so it is worth waiting for,
+        but not for ever: a connection that hangs (half-open after a failover) gives up, and recovery follows.
         """
         try:
-            async with self.db.transaction() as connection:
+            async with asyncio.timeout(MARK_DEADLINE), self.db.transaction() as connection:
                 await store.mark_many_processed(connection, keys=[key for key, _ in done], now=self.clock())
         except Exception as exc:
             log.warning("inbox: could not mark %d items processed (%s)", len(done), type(exc).__name__)
@@ -185,10 +202,6 @@ class Inbox:
             if not marked.done():
                 marked.set_result(None)
 
-    def quiet_for(self, seconds: float) -> bool:
-        """Whether no item is being stored and none arrived for `seconds` (workers wait for that in a burst)."""
-        return self._in_flight == 0 and time.monotonic() - self.last_arrival >= seconds
-
     async def done(self, key: str) -> None:
         """Mark the item processed and drop its payload; returns once that is written (in a group commit).
 
@@ -197,7 +210,7 @@ class Inbox:
         """
         marked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._done.append((safe_key(key), marked))
-        self._schedule_flush()
+        self._schedule_marks()
         try:
             await marked
         except Exception as exc:
@@ -211,8 +224,11 @@ class Inbox:
 
     async def flush(self) -> None:
         """Wait until everything accepted or marked done so far is written (on shutdown, and in tests)."""
-        while self._flushing is not None and not self._flushing.done():
-            await self._flushing
+        while True:
+            running = [task for task in (self._flushing, self._marking) if task is not None and not task.done()]
+            if not running:
+                break
+            await asyncio.gather(*running)
         if self._heartbeat is not None and not self._heartbeat.done():
             # Shutting down: what is still held is unfinished, and another replica (or the next start) takes it.
             self._heartbeat.cancel()

@@ -74,11 +74,15 @@ def _guarded(
     job: Callable[[], Awaitable[object]],
     leader: LeaderLock | None = None,
     on_outage: Callable[[], None] | None = None,
+    *,
+    retrying: bool = False,
 ) -> Callable[[], Awaitable[None]]:
     """Run a job (only on the leader); a database outage is logged (type only) and `on_outage` is called."""
 
     async def run() -> None:
         if leader is not None and not leader.held:
+            if retrying and on_outage is not None:
+                on_outage()  # the outage may have cost the lock too: keep trying until a leader does it
             return
         task = asyncio.current_task()
         if task is not None:
@@ -120,7 +124,7 @@ def _again_soon(scheduler: AsyncIOScheduler, job: Job, leader: LeaderLock, tz: Z
 
     def again() -> None:
         when = dt.datetime.now(tz) + dt.timedelta(seconds=RETRY_SECONDS)
-        work = _guarded(job.name, job.catch_up or job.run, leader, again)
+        work = _guarded(job.name, job.catch_up or job.run, leader, again, retrying=True)
         scheduler.add_job(work, DateTrigger(run_date=when, timezone=tz), id=f"{job.name}:again", replace_existing=True)
 
     return again

@@ -1,13 +1,15 @@
 """A small pool of workers that does acknowledged work in the background, in arrival order.
 
-Acknowledging has a hard deadline (Slack: 3 seconds) and the work is already safe in the inbox, so while
-requests are streaming in a worker may wait for a quiet moment, but never longer than `max_defer`.
+The work is already safe in the inbox when it is queued, so it is done as soon as a worker is free: never held
+back for the sake of throughput (a person waits for the answer, not for the acknowledgement). Under overload the
+queue grows and replies still come, in order; `backlog()` says how far behind the pool is (shown in /healthz).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -20,19 +22,9 @@ _STOP = object()
 class WorkerPool(Generic[Item]):
     """`workers` tasks that take items from a queue and `process` them; one failing item never stops a worker."""
 
-    def __init__(
-        self,
-        process: Callable[[Item], Awaitable[None]],
-        *,
-        name: str,
-        workers: int,
-        busy: Callable[[], bool] = lambda: False,
-        quiet: float = 0.005,
-        max_defer: float = 0.0,
-    ) -> None:
+    def __init__(self, process: Callable[[Item], Awaitable[None]], *, name: str, workers: int) -> None:
         self._process, self.name, self.size = process, name, workers
-        self._busy, self._quiet, self._max_defer = busy, quiet, max_defer
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[float, object]] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -43,14 +35,20 @@ class WorkerPool(Generic[Item]):
 
     def put(self, item: Item) -> None:
         """Queue one item of work."""
-        self._queue.put_nowait(item)
+        self._queue.put_nowait((time.monotonic(), item))
+
+    def backlog(self) -> dict[str, float]:
+        """How far behind the pool is: items waiting, and how long the oldest of them has waited (seconds)."""
+        waiting = list(self._queue._queue)  # type: ignore[attr-defined]  # asyncio.Queue keeps a deque
+        oldest = min((queued for queued, item in waiting if item is not _STOP), default=None)
+        return {"queued": len(waiting), "oldest_seconds": round(time.monotonic() - oldest, 3) if oldest else 0.0}
 
     async def close(self, grace: float) -> None:
         """Let the items in hand finish (bounded by `grace` seconds); queued ones are left (they are in the inbox)."""
         if not self._workers:
             return
         self._stopping = True
-        self._queue.put_nowait(_STOP)
+        self._queue.put_nowait((time.monotonic(), _STOP))
         await asyncio.wait(self._workers, timeout=grace)
         for worker in self._workers:
             worker.cancel()
@@ -58,14 +56,10 @@ class WorkerPool(Generic[Item]):
 
     async def _drain(self) -> None:
         while not self._stopping:
-            item = await self._queue.get()
+            queued, item = await self._queue.get()
             if item is _STOP:
-                self._queue.put_nowait(_STOP)  # wake the next worker too
+                self._queue.put_nowait((queued, _STOP))  # wake the next worker too
                 return
-            waited = 0.0
-            while self._busy() and waited < self._max_defer:
-                await asyncio.sleep(self._quiet)
-                waited += self._quiet
             try:
                 await self._process(item)  # type: ignore[arg-type]
             except Exception as exc:  # one bad item must not stop the worker; it stays in the inbox

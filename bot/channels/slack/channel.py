@@ -45,12 +45,10 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "slack"
 ROUTE = "/slack/events"
+# Requests answered at once, in arrival order; more would only make each wait on the same core.
 WORKERS = 4
 # The action the router answers with the home view (handlers/home.py).
 HOME_VIEW = "home-view"
-QUIET = 0.005
-# Under the 3 seconds an interaction's trigger id lasts, so a deferred form can still open as a modal.
-MAX_DEFER = 2.5
 SHUTDOWN_GRACE = 10.0
 # When Slack should deliver an event again that could not be stored (the database was away).
 RETRY_AFTER_SECONDS = 5
@@ -120,14 +118,7 @@ class SlackChannel:
         self._tasks: set[asyncio.Task[None]] = set()
         # Work waits here after the ack; a few workers drain it, so a burst of requests is acknowledged at
         # full speed and worked through right after. The payload is already in the inbox: a crash loses nothing.
-        self.workers: WorkerPool[tuple[str, Inbound, Where]] = WorkerPool(
-            self._process,
-            name="slack",
-            workers=WORKERS,
-            busy=lambda: not self.inbox.quiet_for(QUIET),
-            quiet=QUIET,
-            max_defer=MAX_DEFER,
-        )
+        self.workers: WorkerPool[tuple[str, Inbound, Where]] = WorkerPool(self._process, name="slack", workers=WORKERS)
         self._socket: SocketMode | None = None
         self._register()
 
@@ -239,6 +230,10 @@ class SlackChannel:
             self.workers.put((key, inbound, dataclasses.replace(where, trigger_id="")))
         return len(abandoned)
 
+    def backlog(self) -> dict[str, float]:
+        """How far behind the replies are (for /healthz)."""
+        return self.workers.backlog()
+
     async def close(self) -> None:
         """Let queued and running work finish, then disconnect."""
         # Queued items stay in the inbox and are finished on the next start; only the ones in hand are awaited.
@@ -282,8 +277,14 @@ class SlackChannel:
             await ack(response_action="update", view=render.notice_view(text))
         else:
             await ack()  # a button's acknowledgement shows nothing: tell the person privately instead
-            notice = [Reply.text(text, ephemeral=True)]
-            self._background(self.delivery.deliver(notice, where, municipality=self.bot.owner(inbound)))
+            self._background(self._notify(Reply.text(text, ephemeral=True), inbound, where))
+
+    async def _notify(self, notice: Reply, inbound: Inbound, where: Where) -> None:
+        """Best effort: a notice that cannot go out now is dropped (it must not need the database that is away)."""
+        try:
+            await self.delivery.deliver([notice], where, municipality=self.bot.owner(inbound))
+        except Exception as exc:
+            log.warning("slack: could not send a notice (%s)", type(exc).__name__)
 
     def _translate(self, translate_one: Any, body: dict[str, Any]) -> Any:
         """Translate a payload and name the municipalities its workspace belongs to."""

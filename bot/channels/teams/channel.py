@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.teams import inbound as translate
 from bot.channels.teams.connector import TeamsConnector
@@ -24,6 +25,7 @@ from bot.channels.teams.delivery import TeamsDelivery
 from bot.channels.teams.notifier import TeamsNotifier
 from bot.channels.teams.service_url import allowed
 from bot.config import Settings
+from bot.core import faults
 from bot.core.bot import UNCONNECTED, Bot
 from bot.core.catalog import t
 from bot.core.messages import Reply, inbound_from_payload, inbound_to_payload
@@ -60,6 +62,7 @@ class TeamsChannel:
             self.connector, conversations, Outbox(bot.db, bot.context.clock), owner=bot.context.municipality.id
         )
         self.inbox = Inbox(bot.db, bot.context.clock)
+        self._in_progress = 0
 
     def mount(self, web_app: web.Application) -> None:
         """Serve Bot Framework activities at POST /api/messages."""
@@ -122,8 +125,13 @@ class TeamsChannel:
                 # Nothing was stored; the Bot Framework delivers the activity again (the inbox logged it).
                 return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         elif translate.is_install(body):
-            await self.delivery.remember(body)
-            await self._welcome(body)
+            try:
+                await self.delivery.remember(body)
+                await self._welcome(body)
+            except (SQLAlchemyError, OSError) as exc:  # the database is away: the Bot Framework sends it again
+                log.warning("teams: could not record an installation (%s)", type(exc).__name__)
+                faults.count("database_unavailable")
+                return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         return web.Response(status=200)
 
     async def _authenticated(self, body: dict[str, Any], header: str) -> bool:
@@ -154,17 +162,27 @@ class TeamsChannel:
         # The inbox keeps what is needed to answer, so a crash before the reply loses nothing.
         if not await self.inbox.accept(key=key, channel=CHANNEL, payload=payload):
             return  # a redelivery: already handled
-        await self.delivery.remember(body)
+        try:
+            await self.delivery.remember(body)  # for later proactive messages; this reply needs only the payload
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("teams: could not remember the conversation (%s)", type(exc).__name__)
         await self._process(key, payload)
+
+    def backlog(self) -> dict[str, float]:
+        """How far behind the replies are (for /healthz): turns being answered now (each inside its request)."""
+        return {"in_progress": self._in_progress}
 
     async def _process(self, key: str, payload: dict[str, Any]) -> None:
         inbound = inbound_from_payload(payload["inbound"])
+        self._in_progress += 1
         try:
             replies = await self.bot.handle(inbound)
             await self.delivery.reply(payload, inbound, replies)
         except BaseException:
             self.inbox.release(key)  # taken over (here or elsewhere) once its claim runs out
             raise
+        finally:
+            self._in_progress -= 1
         await self.inbox.done(key)
 
     async def _welcome(self, body: dict[str, Any]) -> None:
