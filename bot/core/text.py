@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 # Nynorsk and common colloquial forms folded onto the bokmål word the bot's keywords use.
 SYNONYMS = {  # vocabulary: words read, folded onto the words the keywords use
@@ -69,6 +70,10 @@ def words(text: str) -> list[str]:
     return result
 
 
+# How close two longer words must be to count as the same word with a typo (SequenceMatcher's ratio).
+SIMILAR = 0.84
+
+
 def similarity(word: str, keyword: str) -> float:
     """How well a typed word matches a keyword (both folded): 1.0 exact, down to 0.0.
 
@@ -81,13 +86,23 @@ def similarity(word: str, keyword: str) -> float:
         return 0.0
     if len(keyword) >= 5 and word.startswith(keyword):
         return 0.9
-    ratio = SequenceMatcher(None, word, keyword).ratio()
-    return ratio if ratio >= 0.84 else 0.0
+    matcher = SequenceMatcher(None, word, keyword)
+    # The two cheap upper bounds first: most word pairs are far apart, and the full ratio is what costs.
+    if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
+        return 0.0
+    ratio = matcher.ratio()
+    return ratio if ratio >= SIMILAR else 0.0
+
+
+@lru_cache(maxsize=8192)
+def _keyword_words(keyword: str) -> tuple[str, ...]:
+    """The words of a keyword (the municipality file's keywords are the same for every question: fold once)."""
+    return tuple(words(keyword))
 
 
 def best_similarity(typed: list[str], keyword: str) -> float:
     """How well any of the typed words matches one keyword; a multi-word keyword needs all its words."""
-    parts = words(keyword)
+    parts = _keyword_words(keyword)
     if not parts:
         return 0.0
     scores = [max((similarity(word, part) for word in typed), default=0.0) for part in parts]
