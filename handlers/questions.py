@@ -13,6 +13,7 @@ from handlers.contacts import contact_answer
 from handlers.help import not_found
 from handlers.meetings import meeting_plan, next_meeting_answer
 from handlers.routines import routine_answer
+from handlers.safety import acute_reply, is_acute
 
 Kind = Literal["contact", "routine", "meeting"]
 
@@ -141,7 +142,18 @@ def best_match(ctx: Context, question: str) -> tuple[Candidate | None, set[Kind]
 
 
 async def answer_question(inbound: Inbound, ctx: Context) -> list[Reply]:
-    """Answer a free question from the municipality file; never silent (falls back to whom to ask)."""
+    """Answer a free question from the municipality file; never silent (falls back to whom to ask).
+
+    Acute danger is answered with the emergency numbers first (handlers/safety.py), then what else matched.
+    """
+    if is_acute(inbound.text):
+        candidate, _ = best_match(ctx, inbound.text)
+        rest = await _answer(inbound, ctx) if candidate is not None else []
+        return [acute_reply(ctx.municipality), *rest]
+    return await _answer(inbound, ctx)
+
+
+async def _answer(inbound: Inbound, ctx: Context) -> list[Reply]:
     candidate, wanted = best_match(ctx, inbound.text)
     if candidate is None:
         return [not_found(ctx)]

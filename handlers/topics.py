@@ -6,6 +6,7 @@ Anonymous means: no submitter id, name or channel is stored with a topic or logg
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from handlers.planning.schedule import coming
 from handlers.privacy.audit import audited
 from handlers.privacy.pseudonyms import keyed_hash
 from handlers.privacy.screen import Screening, screen_for
+from handlers.safety import acute_reply, is_acute
 from storage import keys
 from storage import topics as store
 from storage.models import Topic
@@ -90,6 +92,16 @@ async def _receive(inbound: Inbound, ctx: Context, raw: str) -> list[Reply]:
     text = _clean_text(raw)
     if not text:
         return [Reply.text(t("topics.empty"), ephemeral=True)]
+    if is_acute(text):
+        # Someone may be in danger now: the emergency numbers first; the suggestion is handled after them.
+        return [
+            dataclasses.replace(acute_reply(ctx.municipality), ephemeral=True),
+            *await _screened(inbound, ctx, text),
+        ]
+    return await _screened(inbound, ctx, text)
+
+
+async def _screened(inbound: Inbound, ctx: Context, text: str) -> list[Reply]:
     if len(text) > MAX_LENGTH:
         return [Reply.text(t("topics.too_long", max=MAX_LENGTH, length=len(text)), ephemeral=True)]
     screening = screen_for(ctx.municipality)(text)
