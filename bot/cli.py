@@ -1,4 +1,4 @@
-"""The `slt-bot` command line: serve, chat, export, calendar, reminders, db upgrade."""
+"""The `slt-bot` command line: serve, chat, check, export, calendar, reminders, manifest, db upgrade."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import yaml
 from aiohttp import web
 
 from bot.app import build_bot, build_web_app
+from bot.check import check
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.bot import Bot
 from bot.core.catalog import t
@@ -76,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--socket-mode", action="store_true", help=t("cli.manifest_socket_mode"))
     manifest.add_argument("--app-id", help=t("cli.manifest_app_id"))
     manifest.add_argument("--out", type=Path, help=t("cli.out"))
+
+    check = commands.add_parser("check", help=t("cli.check"))
+    check.add_argument("file", nargs="?", type=Path, help=t("cli.check_file"))
 
     db = commands.add_parser("db", help=t("cli.db"))
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -219,11 +223,21 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(_upgrade(settings))
 
 
+def _check(settings: Settings, file: Path | None) -> int:
+    """Print the report on the file; exit 1 when the bot could not run on it."""
+    reports = check(file or settings.municipality_path, dt.date.today())
+    for report in reports:
+        print("\n".join(report.lines()))
+    return 1 if any(report.errors for report in reports) else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `slt-bot`; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
+        if args.command == "check":
+            return _check(settings, args.file)
         configure_logging(settings.log_level, sys.stderr)
         run(args, settings)
     except DatabaseUnavailable as exc:

@@ -23,7 +23,7 @@ ALLOWED = {
     "bot.municipality": ("bot.core",),
     "bot.config": ("bot.core",),
 }
-WIRING = ("bot", "bot.app", "bot.cli", "bot.__main__", "bot.export", "bot.manifests", "bot.channels")
+WIRING = ("bot", "bot.app", "bot.check", "bot.cli", "bot.__main__", "bot.export", "bot.manifests", "bot.channels")
 # Alembic's entry point reads the settings to find the database when run from the alembic command.
 EXEMPT = {"storage.migrations.env"}
 
