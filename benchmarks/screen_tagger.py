@@ -19,7 +19,7 @@ import yaml
 from bot.config import BUNDLED_MUNICIPALITY
 from bot.core.text import fold
 from bot.municipality import load_municipality
-from handlers.privacy import names
+from handlers.privacy import lexicon as names
 from handlers.privacy.screen import screen_for
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "screen"
@@ -35,7 +35,7 @@ def features(text: str, tokens: list[re.Match[str]], i: int) -> list[str]:
     lower, folded = word.lower(), fold(word)
     before = tokens[i - 1].group() if i else "<s>"
     after = tokens[i + 1].group() if i + 1 < len(tokens) else "</s>"
-    start = names._starts_sentence(text, tokens[i].start())
+    start = names.starts_sentence(text, tokens[i].start())
     return [
         "bias",
         f"w={lower}",
@@ -47,7 +47,7 @@ def features(text: str, tokens: list[re.Match[str]], i: int) -> list[str]:
         f"listed={FINDER.listed(word)}",
         f"ambiguous={folded in names.AMBIGUOUS}",
         f"common={folded in names.COMMON}",
-        f"compound={names._compound(folded)}",
+        f"compound={names.compound(folded)}",
         f"surname={folded in names.SURNAMES}",
         f"function={lower in names.FUNCTION_WORDS}",
         f"verb={lower in names.FINITE_VERBS}",

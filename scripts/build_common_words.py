@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.core.text import fold  # noqa: E402
-from handlers.privacy.names import AMBIGUOUS, SURNAMES, first_names  # noqa: E402
+from handlers.privacy.lexicon import AMBIGUOUS, SURNAMES, first_names  # noqa: E402
 
 SIZE = 80_000
 OUT = ROOT / "handlers" / "privacy" / "data" / "common_words_nb.txt"

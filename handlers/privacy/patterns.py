@@ -10,7 +10,7 @@ import phonenumbers
 from stdnum.no import fodselsnummer, kontonr
 
 from bot.core.text import fold
-from handlers.privacy.names import NOT_PEOPLE
+from handlers.privacy.lexicon import NOT_PEOPLE
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.core.text import fold
-from handlers.privacy.names import FINITE_VERBS, word_list
+from handlers.privacy.lexicon import FINITE_VERBS, word_list
 from handlers.privacy.patterns import BIG_PLACES, Finding
 
 # One person, with a gender: "en gutt", "jenta", "han", "ho".

@@ -16,7 +16,8 @@ from bot.core.catalog import t
 from bot.core.text import fold
 from bot.municipality import Municipality
 from handlers.privacy import patterns
-from handlers.privacy.names import NOT_PEOPLE, NameFinder, first_names
+from handlers.privacy.lexicon import NOT_PEOPLE, first_names
+from handlers.privacy.names import NameFinder
 from handlers.privacy.patterns import Finding
 from handlers.privacy.quasi import QuasiFinder
 
