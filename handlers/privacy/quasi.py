@@ -56,7 +56,7 @@ _LEADING = re.compile(r"(?i:\b(?:den|det|dei|de|ei|en|ein|eit|bare|berre|kun)\s+
 # "..., som er datter av den eneste legen på øya"): the finding runs on to a comma, the end of the sentence or
 # the main clause's verb ("... som bruker rullestol | blir mobbet").
 _CLAUSE_STOP = re.compile(r"[.!?\n]|,(?!\s*som\b)")
-_VERB_GOES_ON = frozenset("som og at der ikke ikkje ikkje".split())  # vocabulary
+_VERB_GOES_ON = frozenset("som og at der ikke ikkje".split())  # vocabulary
 _PLACE = re.compile(r"\b(?i:fra|frå|i|på|bor\s+i|bor\s+på|bur\s+i|bur\s+på)\s+(?P<place>[A-ZÆØÅ][\wæøå-]+)")
 _TRAITS = word_list("rare_traits.txt")
 # Phrases that single one person out: "den ene eleven", "den nye jenta", "kom frå Syria i vår", "mistet moren".
@@ -72,8 +72,7 @@ _TRAIT_PHRASES = re.compile(
 )
 _WORD = re.compile(r"[\wæøåÆØÅ-]+")
 # A sentence ends at a full stop, question or exclamation mark before a space, or at a line break; the full
-# stop in "7. trinn" and "kl. 8" does not end one.
-# (A full stop before a small letter, "pga. flytting", and a line break before one do not end it either.)
+# stop after a number ("7. trinn"), and a full stop or line break before a small letter ("pga. flytting"), do not.
 _SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.|[.!?](?!\s|$)|[.!?\n](?=\s*[a-zæøå]))+")
 
 
