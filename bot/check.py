@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.app import load_flows  # the same flows the bot would load
 from bot.core.catalog import t
-from bot.core.flows import FlowError, flow_problems
+from bot.core.flows import FlowError, flow_gaps, flow_problems
 from bot.municipality import Municipality, MunicipalityError, load_municipalities
 
 REVIEW_AFTER = dt.timedelta(days=365)
@@ -53,6 +53,7 @@ def check(path: Path, today: dt.date) -> list[Report]:
         report = Report(file, name=municipality.name)
         report.errors += _flow_errors(municipality, file)
         report.notes += _missing(municipality)
+        report.notes += _flow_gaps(municipality, file)
         report.notes += _stale(municipality, today)
         reports.append(report)
     return reports
@@ -66,17 +67,37 @@ def _flow_errors(municipality: Municipality, file: Path) -> list[str]:
     return [
         t("check.flow_problem", flow=flow.id, problem=problem)
         for flow in flows.values()
-        for problem in flow_problems(flow, municipality)
+        for problem in flow_problems(flow)
     ]
+
+
+def _flow_gaps(municipality: Municipality, file: Path) -> list[str]:
+    try:
+        flows = load_flows(municipality, file.parent)
+    except FlowError:
+        return []  # already an error
+    notes = []
+    for flow in flows.values():
+        # One note per missing meaning, naming every step that would have shown it.
+        steps: dict[tuple[str, str], list[str]] = {}
+        for gap in flow_gaps(flow, municipality):
+            steps.setdefault((gap.kind, gap.meaning), []).append(gap.step)
+        notes += [
+            t(f"check.flow_gap_{kind}", flow=flow.title, steps=", ".join(names), meaning=meaning)
+            for (kind, meaning), names in steps.items()
+        ]
+    return notes
 
 
 def _missing(municipality: Municipality) -> list[str]:
     notes = []
     if not municipality.coordinators:
         notes.append(t("check.no_coordinators"))
-    if municipality.contact("slt-koordinator") is None:
+    if municipality.role_contact("slt-koordinator") is None:
         notes.append(t("check.no_slt_coordinator_contact", first=municipality.contacts[0].name))
-    if not any("barnevernvakt" in f"{c.id} {c.role}".lower() for c in municipality.contacts):
+    if municipality.role_contact("barnevernvakt") is None and not any(
+        "barnevernvakt" in f"{c.id} {c.role}".lower() for c in municipality.contacts
+    ):
         notes.append(t("check.no_barnevernvakt"))
     if not municipality.meetings:
         notes.append(t("check.no_meetings"))

@@ -248,6 +248,9 @@ class Municipality(StrictModel):
     coordinators: PlatformIds = ()
     channels: PlatformIds = ()
     flows: dict[str, str] = Field(default_factory=dict)
+    # What the bot's own dialogs need, by meaning ("politikontakt", "samtykkeskjema"), mapped to this file's ids.
+    # An entry whose id is the meaning itself needs no line here; the flow files name the meanings they use.
+    roles: dict[str, str] = Field(default_factory=dict)
     retention: Retention = Field(default_factory=Retention)
     digest: Digest = Field(default_factory=Digest)
     privacy: Privacy = Field(default_factory=Privacy)
@@ -295,6 +298,9 @@ class Municipality(StrictModel):
         for index, meeting in enumerate(self.meetings):
             if meeting.source not in routine_ids:
                 raise ValueError(t("municipality.no_routine", field=f"meetings[{index}].source", id=meeting.source))
+        for meaning, ident in self.roles.items():
+            if ident not in contact_ids and ident not in routine_ids:
+                raise ValueError(t("municipality.no_entry", field=f"roles.{meaning}", id=ident))
         return self
 
     @property
@@ -309,6 +315,15 @@ class Municipality(StrictModel):
     def contact(self, contact_id: str) -> Contact | None:
         """The contact with this id, or None."""
         return next((c for c in self.contacts if c.id == contact_id), None)
+
+    def role_contact(self, meaning: str) -> Contact | None:
+        """The contact that plays this role (mapped under roles, or with the meaning as its id), or None."""
+        return self.contact(self.roles.get(meaning, meaning))
+
+    def role_routine(self, meaning: str) -> Routine | None:
+        """The routine or form that serves this meaning (mapped under roles, or with it as its id), or None."""
+        ident = self.roles.get(meaning, meaning)
+        return next((r for r in self.routines if r.id == ident), None)
 
     def is_coordinator(self, user_id: str) -> bool:
         """Whether this platform user id is a configured SLT coordinator."""

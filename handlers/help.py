@@ -30,7 +30,7 @@ async def show_help(inbound: Inbound, ctx: Context) -> list[Reply]:
 def not_found(ctx: Context) -> Reply:
     """The friendly answer when a question matched nothing: what to try, and whom to ask."""
     parts: list[Part] = [Text(t("fallback.intro")), Text(t("fallback.examples"))]
-    coordinator = ctx.municipality.contact("slt-koordinator") or ctx.municipality.contacts[0]
+    coordinator = ctx.municipality.role_contact("slt-koordinator") or ctx.municipality.contacts[0]
     parts.append(Text(t("fallback.ask_person")))
     parts.append(contact_card(coordinator))
     return Reply(parts=tuple(parts))

@@ -41,7 +41,9 @@ def acute_reply(municipality: Municipality) -> Reply:
         (t("safety.fire"), "110"),
         (t("safety.children_line"), "116 111"),
     ]
-    vakt = next((c for c in municipality.contacts if "barnevernvakt" in fold(f"{c.id} {c.role} {c.name}")), None)
+    vakt = municipality.role_contact("barnevernvakt") or next(
+        (c for c in municipality.contacts if "barnevernvakt" in fold(f"{c.id} {c.role} {c.name}")), None
+    )
     if vakt is not None and vakt.phone:
         items.insert(2, (vakt.name, vakt.phone))
     parts: list[Part] = [Text(t("safety.first")), Facts(title=t("safety.title"), items=tuple(items))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.catalog import t
 from bot.core.clock import Clock
-from bot.core.flows import Flow, FlowError, FlowStep, answer_key, flow_problems, match_text, match_values
+from bot.core.flows import Flow, FlowError, FlowStep, answer_key, flow_gaps, flow_problems, match_text, match_values
 from bot.core.messages import Choice, Choices, Inbound, Part, Reply, Text
 from bot.core.parts import contact_card, routine_link
 from bot.core.text import fold
@@ -18,6 +19,8 @@ from bot.municipality import Municipality
 from storage import dialogs as store
 from storage.db import Database
 from storage.models import DialogState
+
+log = logging.getLogger(__name__)
 
 DIALOG_ACTION = "dialog"
 CONTROL_ACTION = "dialog-control"
@@ -42,11 +45,21 @@ class DialogEngine:
         self.db, self.municipality, self.clock, self.timeout = db, municipality, clock, timeout
         self.flows, self.hooks = dict(flows), dict(hooks)
         for flow in self.flows.values():
-            problems = flow_problems(flow, municipality)
+            problems = flow_problems(flow)
             if flow.on_complete and flow.on_complete not in self.hooks:
                 problems.append(t("flow.unknown_hook", hook=flow.on_complete))
             if problems:
                 raise FlowError(t("flow.invalid", flow=flow.id, problem=problems[0]))
+            # What the file lacks is left out of the steps that name it: a smaller dialog, never a refusal.
+            for gap in flow_gaps(flow, municipality):
+                log.warning(
+                    "municipality %s: flow %s step %s names %s %r, which the file lacks; the step leaves it out",
+                    municipality.id,
+                    flow.id,
+                    gap.step,
+                    gap.kind,
+                    gap.meaning,
+                )
 
     def flow_for_word(self, word: str) -> Flow | None:
         """The flow that this (folded) command word starts, if any."""
@@ -195,11 +208,14 @@ class DialogEngine:
 
     def _references(self, step: FlowStep) -> list[Part]:
         parts: list[Part] = []
-        for contact_id in step.contacts:
-            contact = self.municipality.contact(contact_id)
+        for meaning in step.contacts:
+            contact = self.municipality.role_contact(meaning)
             if contact is not None:
                 parts.append(contact_card(contact))
-        parts += [routine_link(self.municipality.routine(r)) for r in step.routines if self.municipality.routine(r).url]
+        for meaning in step.routines:
+            routine = self.municipality.role_routine(meaning)
+            if routine is not None and routine.url:
+                parts.append(routine_link(routine))
         return parts
 
     def _ask(self, flow: Flow, step_id: str, has_history: bool) -> Reply:

@@ -6,6 +6,7 @@ Also how a typed or clicked answer matches a step's choices, which depends only 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,13 +88,14 @@ def load_flow(path: Path) -> Flow:
         raise FlowError(t("flow.invalid_file", path=path, problem=describe_error(exc))) from None
 
 
-def flow_problems(flow: Flow, municipality: Municipality) -> list[str]:
-    """Everything wrong with a flow, each problem naming its step; an empty list means it is sound."""
+def flow_problems(flow: Flow) -> list[str]:
+    """Everything wrong with a flow, each problem naming its step; an empty list means it is sound.
+
+    Contacts and routines the municipality lacks are not problems but gaps (flow_gaps): the step shows less.
+    """
     problems: list[str] = []
     if flow.start not in flow.steps:
         problems.append(t("flow.no_start", step=flow.start))
-    contact_ids = {c.id for c in municipality.contacts}
-    routine_ids = {r.id for r in municipality.routines}
     for name, step in flow.steps.items():
         where = t("flow.step", step=name)
         if step.kind == "end":
@@ -120,8 +122,6 @@ def flow_problems(flow: Flow, municipality: Municipality) -> list[str]:
         for target in flow.targets(step):
             if target not in flow.steps:
                 problems.append(t("flow.unknown_target", where=where, step=target))
-        problems += [t("flow.unknown_contact", where=where, id=c) for c in step.contacts if c not in contact_ids]
-        problems += [t("flow.unknown_routine", where=where, id=r) for r in step.routines if r not in routine_ids]
     if problems:
         return problems
     reachable = _reachable(flow, flow.start)
@@ -133,6 +133,24 @@ def flow_problems(flow: Flow, municipality: Municipality) -> list[str]:
         if not _reachable(flow, name) & ends
     ]
     return problems
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A contact or routine a flow step names that the municipality file does not have."""
+
+    step: str
+    kind: Literal["contact", "routine"]
+    meaning: str
+
+
+def flow_gaps(flow: Flow, municipality: Municipality) -> list[Gap]:
+    """The contacts and routines a flow names (by meaning or id) that this municipality's file does not have."""
+    gaps = []
+    for name, step in flow.steps.items():
+        gaps += [Gap(name, "contact", c) for c in step.contacts if municipality.role_contact(c) is None]
+        gaps += [Gap(name, "routine", r) for r in step.routines if municipality.role_routine(r) is None]
+    return gaps
 
 
 def _reachable(flow: Flow, start: str) -> set[str]:
