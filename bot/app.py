@@ -38,6 +38,7 @@ from handlers import (
     reminders,
     retention,
     routines,
+    safety,
     topics,
     votes,
 )
@@ -108,6 +109,8 @@ def build_router() -> Router:
         return await router.dispatch(replace(inbound, action=None, values={}, text=str(word)), ctx)
 
     router.fallback(questions.answer_question)
+    # Acute danger gets the emergency numbers first, whatever else the text is (a dialog answer, a topic, ...).
+    router.urgent(safety.is_acute, lambda ctx: safety.acute_reply(ctx.municipality))
     return router
 
 

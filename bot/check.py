@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.app import load_flows  # the same flows the bot would load
-from bot.core.catalog import t
+from bot.core.catalog import has_catalogue, t
 from bot.core.flows import FlowError, flow_gaps, flow_problems
 from bot.municipality import Municipality, MunicipalityError, load_municipalities
 
@@ -99,6 +99,8 @@ def _missing(municipality: Municipality) -> list[str]:
         "barnevernvakt" in f"{c.id} {c.role}".lower() for c in municipality.contacts
     ):
         notes.append(t("check.no_barnevernvakt"))
+    if not has_catalogue(municipality.language):
+        notes.append(t("check.no_catalogue", code=municipality.language))
     if not municipality.meetings:
         notes.append(t("check.no_meetings"))
     for index, series in enumerate(municipality.meetings):

@@ -239,6 +239,8 @@ class Municipality(StrictModel):
     teams_tenant_ids: tuple[str, ...] = ()
     teams_team_ids: tuple[str, ...] = ()
     timezone: str = "Europe/Oslo"
+    # What the bot speaks unless a person chooses otherwise (contract: nb, nn or en).
+    language: Literal["nb", "nn", "en"] = "nb"
     target_group: str = Field(default_factory=lambda: t("municipality.default_target_group"))
     places: tuple[str, ...] = ()
     contacts: tuple[Contact, ...]

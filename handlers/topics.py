@@ -79,20 +79,21 @@ async def suggest(inbound: Inbound, ctx: Context) -> list[Reply]:
     text = command_text(inbound)
     if not _clean_text(text):
         return [_form()]
-    return await _receive(inbound, ctx, text)
+    return await _receive(inbound, ctx, text, checked=True)
 
 
 async def submit_form(inbound: Inbound, ctx: Context) -> list[Reply]:
     """The suggestion form was sent."""
     raw = inbound.values.get("tekst", "")
-    return await _receive(inbound, ctx, raw if isinstance(raw, str) else " ".join(raw))
+    return await _receive(inbound, ctx, raw if isinstance(raw, str) else " ".join(raw), checked=False)
 
 
-async def _receive(inbound: Inbound, ctx: Context, raw: str) -> list[Reply]:
+async def _receive(inbound: Inbound, ctx: Context, raw: str, *, checked: bool) -> list[Reply]:
     text = _clean_text(raw)
     if not text:
         return [Reply.text(t("topics.empty"), ephemeral=True)]
-    if is_acute(text):
+    # Typed text had its acute check in the router (checked); a form's text has not.
+    if not checked and is_acute(text):
         # Someone may be in danger now: the emergency numbers first; the suggestion is handled after them.
         return [
             dataclasses.replace(acute_reply(ctx.municipality), ephemeral=True),
@@ -135,7 +136,8 @@ async def found_choice(inbound: Inbound, ctx: Context) -> list[Reply]:
         return await ctx.dialogs.start(inbound, "bekymring")
     if value.startswith("redacted:"):
         # The redacted text comes back from the client, so it is screened again: a forged value is refused.
-        return await _receive(inbound, ctx, value.removeprefix("redacted:"))
+        # Its original was checked for acute danger when it was first sent.
+        return await _receive(inbound, ctx, value.removeprefix("redacted:"), checked=True)
     return [Reply.text(t("router.unknown_action"), ephemeral=True)]
 
 

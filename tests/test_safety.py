@@ -6,15 +6,17 @@ import json
 
 import pytest
 
+from bot.app import build_bot
 from bot.config import BUNDLED_MUNICIPALITY, Settings
 from bot.municipality import load_municipality
 from handlers.safety import acute_reply, is_acute
-from tests.conftest import FrozenClock
+from tests.conftest import FROZEN_NOW, FrozenClock
 from tests.conversation import Conversation
 from tests.running import RunningApp
 from tests.slack_fake import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi, event_body, signed_headers
 from tests.teams_fake import FakeConnector, message
 
+FJORDVIK = BUNDLED_MUNICIPALITY.parent / "fjordvik-kommune.yaml"
 FIRST = "Er noen i akutt fare nå? Ring nødnummeret med en gang"
 
 
@@ -86,3 +88,28 @@ async def test_slack_and_teams_answer_acute_danger_first(
         assert (await app.client.post("/api/messages", json=activity)).status == 200
         (reply, *_) = await connector.wait_for(1)
         assert FIRST in json.dumps(reply, ensure_ascii=False).split("112")[0]
+
+
+async def test_acute_danger_typed_in_the_middle_of_a_dialog_gets_the_numbers_first(staff: Conversation) -> None:
+    await staff.say("bekymring")
+    reply = await staff.say("han står med kniv i gangen nå")
+    assert reply.startswith(FIRST) and "112" in reply
+    assert "Er noen i akutt fare akkurat nå?" in reply  # and the dialog asks its question again
+
+
+async def test_acute_danger_with_nothing_else_to_say_gets_only_the_numbers(staff: Conversation) -> None:
+    reply = await staff.say("noen er i akutt fare!")
+    assert reply.startswith(FIRST)
+    assert "Det fant jeg ikke noe svar på" not in reply
+
+
+async def test_a_municipality_with_its_own_ids_gets_its_own_barnevernvakt(database_url: str) -> None:
+    settings = Settings(database_url=database_url, municipality_path=FJORDVIK)
+    bot = build_bot(settings, clock=FrozenClock(FROZEN_NOW))
+    await bot.start()
+    try:
+        reply = await Conversation(bot, user="tilsett").say("eit barn er i fare no, kva gjer eg?")
+        assert reply.startswith(FIRST) and "112" in reply
+        assert "Interkommunal barnevernvakt (kveld, natt og helg): 400 31 204" in reply  # its own, under roles
+    finally:
+        await bot.close()

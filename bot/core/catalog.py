@@ -27,3 +27,8 @@ def t(key: str, /, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
     if template is None:
         template = _catalogue(DEFAULT_LANGUAGE)[key]
     return template.format(**values) if values else template
+
+
+def has_catalogue(language: str) -> bool:
+    """Whether the bot has its own texts in this language (others fall back to bokmål)."""
+    return (DATA / f"messages.{language}.yaml").is_file()

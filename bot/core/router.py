@@ -42,6 +42,7 @@ class Router:
         self._fallback: Handler | None = None
         self._instant_forms: dict[str, Callable[[Context], Reply]] = {}
         self._form_openers: dict[str, Handler] = {}
+        self._urgent: list[tuple[Callable[[str], bool], Callable[[Context], Reply]]] = []
 
     def command(
         self,
@@ -75,6 +76,14 @@ class Router:
             return handler
 
         return register
+
+    def urgent(self, check: Callable[[str], bool], reply: Callable[[Context], Reply]) -> None:
+        """Answer typed text for which `check` holds with `reply` before anything else, on every path.
+
+        Acute danger (handlers/safety.py) is registered here, so a dialog in progress, a command with text
+        and a free question all give the emergency numbers first.
+        """
+        self._urgent.append((check, reply))
 
     def fallback(self, handler: Handler) -> Handler:
         """Register the handler for free text that is no command (the question answerer)."""
@@ -167,6 +176,10 @@ class Router:
         text = inbound.text.strip()
         if not text:
             return [Reply.text(t("router.empty"))]
+        first = [reply(ctx) for check, reply in self._urgent if check(text)]
+        return [*first, *await self._dispatch_text(inbound, ctx, text)]
+
+    async def _dispatch_text(self, inbound: Inbound, ctx: Context, text: str) -> list[Reply]:
         folded = fold(text).strip(" .!?")
         if await ctx.dialogs.active(inbound):
             command = self.find_command(text)

@@ -12,6 +12,7 @@ from functools import lru_cache
 SYNONYMS = {  # vocabulary: words read, folded onto the words the keywords use
     "kven": "hvem",
     "kva": "hva",
+    "ka": "hva",
     "kvar": "hvor",
     "kor": "hvor",
     "korleis": "hvordan",

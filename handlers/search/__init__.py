@@ -1,0 +1,1 @@
+"""Search over a municipality's own content (terms, synonyms, typo tolerance, intent)."""
