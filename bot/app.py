@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.core import faults
 from bot.core.bot import Bot
 from bot.core.clock import Clock, utc_now
+from bot.core.content import Content
 from bot.core.context import Context
 from bot.core.dialogs import DialogEngine
 from bot.core.flows import Flow, load_flow
@@ -27,6 +28,7 @@ from bot.runtime.outbox import Notifier, OutboxWorker
 from bot.runtime.scheduler import Job, build_scheduler, catch_up, stop
 from handlers import (
     contacts,
+    content,
     digest,
     escalation,
     help,
@@ -90,6 +92,10 @@ def build_router() -> Router:
     router.command("flytt", coordinators_only=True, help="flytt")(meeting_changes.move_form)
     router.action(meeting_changes.CANCEL_ACTION, private=True)(meeting_changes.cancel)
     router.action(meeting_changes.MOVE_ACTION, private=True)(meeting_changes.move)
+    router.command("innhold", "innhald", "content", coordinators_only=True, private=True, help="innhold")(content.menu)
+    router.action(content.PICK_ACTION, private=True)(content.pick_contact)
+    router.action(content.SAVE_ACTION, private=True)(content.save_contact)
+    router.action(content.REVIEWED_ACTION, private=True)(content.mark_reviewed)
     router.command("oppsummering", "sammendrag", "digest", coordinators_only=True, help="oppsummering")(
         digest.on_demand
     )
@@ -99,6 +105,7 @@ def build_router() -> Router:
     router.form_opener(outcomes.SUBMIT_ACTION)(outcomes.start)
     router.form_opener(meeting_changes.MOVE_ACTION)(meeting_changes.move_form)
     router.form_opener(escalation.SUMMARY_ACTION)(escalation.open_summary_form)
+    router.form_opener(content.SAVE_ACTION)(content.open_form)
 
     router.action(home.VIEW_ACTION, private=True)(home.home)
 
@@ -141,12 +148,9 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     for key, (municipality, path) in files.items():
         db = base.scoped(key)
         flows = load_flows(municipality, path.parent)
-        dialogs = DialogEngine(
-            db=db, municipality=municipality, clock=clock, flows=flows, hooks=hooks, timeout=DIALOG_TIMEOUT
-        )
-        contexts[key] = Context(
-            db=db, municipality=municipality, clock=clock, dialogs=dialogs, commands=router.help_entries
-        )
+        content = Content(municipality, path)
+        dialogs = DialogEngine(db=db, content=content, clock=clock, flows=flows, hooks=hooks, timeout=DIALOG_TIMEOUT)
+        contexts[key] = Context(db=db, content=content, clock=clock, dialogs=dialogs, commands=router.help_entries)
     everyone = tuple(municipality for municipality, _ in files.values())
     contexts = {key: replace(ctx, deployment=everyone) for key, ctx in contexts.items()}
     # With one municipality the runtime's database is that municipality's view, so what it writes is its own.

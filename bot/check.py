@@ -16,8 +16,6 @@ from bot.core.catalog import has_catalogue, t
 from bot.core.flows import FlowError, flow_gaps, flow_problems
 from bot.municipality import Municipality, MunicipalityError, load_municipalities
 
-REVIEW_AFTER = dt.timedelta(days=365)
-
 
 @dataclass
 class Report:
@@ -113,8 +111,9 @@ def _missing(municipality: Municipality) -> list[str]:
 
 
 def _stale(municipality: Municipality, today: dt.date) -> list[str]:
+    due = {routine.id for routine in municipality.due_for_review(today)}
     return [
         t("check.review_due", field=f"routines[{index}].last_reviewed", title=routine.title, day=routine.last_reviewed)
         for index, routine in enumerate(municipality.routines)
-        if today - routine.last_reviewed > REVIEW_AFTER
+        if routine.id in due
     ]

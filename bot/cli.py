@@ -25,6 +25,7 @@ from bot.export import FORMATS, render
 from bot.manifests import ManifestError, slack_manifest, teams_package
 from bot.municipality import MunicipalityError
 from bot.runtime.logs import configure_logging
+from handlers.content import export_content
 from handlers.exports import COLUMNS, export_records
 from handlers.planning.calendar import calendar_ics
 from handlers.planning.schedule import load_overrides
@@ -54,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--municipality", help=t("cli.municipality"))
 
     export = commands.add_parser("export", help=t("cli.export"))
-    export.add_argument("kind", choices=sorted(COLUMNS), help=t("cli.export_kind"))
+    export.add_argument("kind", choices=sorted([*COLUMNS, "content"]), help=t("cli.export_kind"))
     export.add_argument("--format", choices=FORMATS, default="json", help=t("cli.export_format"))
     export.add_argument("--out", type=Path, help=t("cli.export_out"))
     export.add_argument("--municipality", help=t("cli.municipality"))
@@ -106,6 +107,8 @@ async def _chat(settings: Settings, user: str, municipality: str | None) -> None
 
 
 async def _export(settings: Settings, kind: str, fmt: str, out: Path | None, municipality: str | None) -> None:
+    if kind == "content":
+        return await _export_content(settings, fmt, out, municipality)
     if fmt == "xlsx" and out is None:
         raise CliError(t("cli.xlsx_needs_out"))
     bot = build_bot(settings)
@@ -118,6 +121,22 @@ async def _export(settings: Settings, kind: str, fmt: str, out: Path | None, mun
     _write(render(rows, columns, fmt), out)
     if out is not None:
         print(t("cli.exported", n=len(rows), kind=kind, out=out), file=sys.stderr)
+
+
+async def _export_content(settings: Settings, fmt: str, out: Path | None, municipality: str | None) -> None:
+    """The municipality file with the coordinators' edits from the chat, as YAML (audited like every export)."""
+    if fmt != "json":
+        raise CliError(t("cli.content_is_yaml"))
+    bot = build_bot(settings)
+    try:
+        ctx = _context(bot, municipality)
+        await bot.start()
+        count, document = await export_content(ctx, actor=f"cli:{getpass.getuser()}")
+    finally:
+        await bot.close()
+    _write(document.encode(), out)
+    if out is not None:
+        print(t("cli.exported_content", n=count, out=out), file=sys.stderr)
 
 
 def _date(text: str) -> dt.date:

@@ -50,6 +50,10 @@ WEEK_OF_MONTH = {
 }
 
 
+# A routine is due for review when it was last reviewed longer ago than this (slt-bot check, the digest).
+REVIEW_AFTER = dt.timedelta(days=365)
+
+
 class MunicipalityError(Exception):
     """The municipality file is missing, unreadable or invalid; the message is one line for the operator."""
 
@@ -326,6 +330,11 @@ class Municipality(StrictModel):
         """The routine or form that serves this meaning (mapped under roles, or with it as its id), or None."""
         ident = self.roles.get(meaning, meaning)
         return next((r for r in self.routines if r.id == ident), None)
+
+    def due_for_review(self, today: dt.date) -> list[Routine]:
+        """Routines last reviewed more than a year ago, the oldest first."""
+        due = [r for r in self.routines if today - r.last_reviewed > REVIEW_AFTER]
+        return sorted(due, key=lambda r: r.last_reviewed)
 
     def is_coordinator(self, user_id: str) -> bool:
         """Whether this platform user id is a configured SLT coordinator."""

@@ -1,4 +1,4 @@
-"""The coordinators' digest: new topics, escalations, follow-ups due and next meetings.
+"""The coordinators' digest: new topics, escalations, follow-ups due, next meetings and routines due for review.
 
 Weekly by default (the municipality file's `digest`), and on demand with `oppsummering`.
 """
@@ -12,6 +12,7 @@ from bot.core.context import Context
 from bot.core.messages import Facts, Inbound, Part, Reply, Text
 from bot.core.parts import norwegian_date
 from bot.core.proactive import queue
+from handlers.content import review_reminder
 from handlers.escalation import recommendation_label
 from handlers.meetings import next_of_each
 from handlers.privacy.audit import audited
@@ -58,6 +59,7 @@ async def build_digest(ctx: Context) -> Reply:
     meetings = await next_of_each(ctx)
     if meetings:
         parts.append(Facts(title=t("digest.meetings_title"), items=tuple(meetings)))
+    parts += review_reminder(ctx)
     return Reply(parts=tuple(parts))
 
 

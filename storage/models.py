@@ -210,6 +210,26 @@ class OccurrenceOverride(SQLModel, table=True):
     created_at: dt.datetime = _when(nullable=False)
 
 
+class ContentEdit(SQLModel, table=True):
+    """A coordinator's change to a contact or routine of the municipality file, made in the chat.
+
+    The file stays as it was written; the bot answers from the file with these over it, and
+    `slt-bot export content` writes the two together back to YAML.
+    """
+
+    __tablename__ = "content_edit"
+    __table_args__ = (UniqueConstraint("municipality_id", "kind", "entry_id", name="uq_content_edit"),)
+
+    municipality_id: str = _municipality()
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # "contact" or "routine"
+    entry_id: str = Field(max_length=100)
+    # Only the fields that were changed: contact name, phone, email, when; routine last_reviewed (ISO date).
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_by: str = Field(max_length=300)
+    updated_at: dt.datetime = _when(nullable=False, index=True)
+
+
 class EscalationCategory(SQLModel, table=True):
     """One concern category of an escalation record, so the digest can count categories with GROUP BY."""
 
@@ -277,4 +297,5 @@ SCOPED_MODELS: tuple[type[SQLModel], ...] = (
     MeetingOutcome,
     AuditEntry,
     OccurrenceOverride,
+    ContentEdit,
 )

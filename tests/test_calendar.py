@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_web_app
 from bot.core.bot import Bot
+from bot.core.content import Content
 from handlers.planning.calendar import calendar_ics
 from tests.conversation import Conversation
 
@@ -62,9 +63,8 @@ async def test_folding_counts_bytes_not_characters(bot: Bot) -> None:
 
     municipality = bot.municipality
     long = municipality.meetings[0].model_copy(update={"description": "æøå" * 60})
-    ctx = dataclasses.replace(
-        bot.context, municipality=municipality.model_copy(update={"meetings": (long, *municipality.meetings[1:])})
-    )
+    changed = municipality.model_copy(update={"meetings": (long, *municipality.meetings[1:])})
+    ctx = dataclasses.replace(bot.context, content=Content(changed))
     text = await calendar_ics(ctx, dt.date(2026, 11, 1), dt.date(2026, 12, 31))
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     events = icalendar.Calendar.from_ical(text).walk("VEVENT")

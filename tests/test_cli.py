@@ -342,3 +342,17 @@ def test_teams_app_package_validates_against_the_manifest_schema(tmp_path: Path)
     assert int.from_bytes(outline[16:20], "big") == 32
     bad = run(["manifest", "teams", "--url", "https://slt.eksempel.no", "--app-id", "nei", "--out", str(out)], tmp_path)
     assert bad.returncode == 1 and "GUID" in bad.stderr
+
+
+def test_export_content_gives_back_a_file_the_bot_runs_on(tmp_path: Path) -> None:
+    # The coordinator changes the police contact's name in the chat (menu number 2, then the form's four fields).
+    chat = run(["chat", "--user", "koordinator"], tmp_path, stdin="innhold\n2\nKari Eksempelsen\n\n\n\n")
+    assert "Lagret" in chat.stdout, chat.stdout + chat.stderr
+    out = tmp_path / "kommune.yaml"
+    result = run(["export", "content", "--out", str(out)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 endrede oppføringer" in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "Kari Eksempelsen" in text and "Ola Testrud" not in text
+    assert run(["check", str(out)], tmp_path).returncode == 0
+    assert "alltid YAML" in run(["export", "content", "--format", "csv"], tmp_path).stderr

@@ -10,6 +10,7 @@ import pytest
 from bot.app import load_flows
 from bot.config import BUNDLED_MUNICIPALITY
 from bot.core.bot import Bot
+from bot.core.content import Content
 from bot.core.dialogs import CONTROL_ACTION, DIALOG_ACTION, DialogEngine
 from bot.core.flows import Flow, FlowError, Gap, flow_gaps, flow_problems, load_flow
 from bot.core.messages import Choices, Inbound
@@ -266,7 +267,7 @@ def test_engine_refuses_a_broken_flow_at_start(bot: Bot) -> None:
     with pytest.raises(FlowError, match="flyten «test» er ugyldig: start: steget «mangler» finnes ikke"):
         DialogEngine(
             db=bot.db,
-            municipality=MUNICIPALITY,
+            content=Content(MUNICIPALITY),
             clock=bot.context.clock,
             flows={"test": flow},
             hooks={},

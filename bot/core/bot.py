@@ -185,9 +185,10 @@ class Bot:
         await self.db.upgrade(owner=self.context.municipality.id if len(self.contexts) == 1 else None)
 
     async def start(self) -> None:
-        """Bring the database to the newest schema and drop abandoned dialogs."""
+        """Bring the database to the newest schema, read the coordinators' content edits, drop abandoned dialogs."""
         await self.upgrade()
         for ctx in self.contexts.values():
+            await ctx.content.refresh(ctx.db)
             expired = await ctx.dialogs.expire()
             if expired:
                 log.info("expired %d abandoned dialogs", expired)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
+from bot.core.content import Content
 from bot.core.dialogs import DialogEngine
 from bot.municipality import Municipality
 from storage.db import Database
@@ -23,10 +24,15 @@ class Context:
     """The services handlers use; built once in bot/app.py."""
 
     db: Database
-    municipality: Municipality
+    content: Content
     clock: Clock
     dialogs: DialogEngine
     # The router's commands for the help text (the router is built with the handlers, so it is passed in).
     commands: tuple[HelpEntry, ...] = ()
     # Every municipality of the deployment, for housekeeping of the platforms' shared tables (retention).
     deployment: tuple[Municipality, ...] = ()
+
+    @property
+    def municipality(self) -> Municipality:
+        """The municipality as the bot answers from it: its file with the coordinators' edits over it."""
+        return self.content.current

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.catalog import t
 from bot.core.clock import Clock
+from bot.core.content import Content
 from bot.core.flows import Flow, FlowError, FlowStep, answer_key, flow_gaps, flow_problems, match_text, match_values
 from bot.core.messages import Choice, Choices, Inbound, Part, Reply, Text
 from bot.core.parts import contact_card, routine_link
@@ -36,13 +37,14 @@ class DialogEngine:
         self,
         *,
         db: Database,
-        municipality: Municipality,
+        content: Content,
         clock: Clock,
         flows: Mapping[str, Flow],
         hooks: Mapping[str, CompletionHook],
         timeout: dt.timedelta,
     ) -> None:
-        self.db, self.municipality, self.clock, self.timeout = db, municipality, clock, timeout
+        self.db, self.content, self.clock, self.timeout = db, content, clock, timeout
+        municipality = content.current
         self.flows, self.hooks = dict(flows), dict(hooks)
         for flow in self.flows.values():
             problems = flow_problems(flow)
@@ -60,6 +62,11 @@ class DialogEngine:
                     gap.kind,
                     gap.meaning,
                 )
+
+    @property
+    def municipality(self) -> Municipality:
+        """The municipality as it is now (coordinators' edits included)."""
+        return self.content.current
 
     def flow_for_word(self, word: str) -> Flow | None:
         """The flow that this (folded) command word starts, if any."""

@@ -151,6 +151,8 @@ class Router:
         Private work asked for in a shared conversation (a channel, a group chat) is done in the person's
         private conversation instead: its replies are marked private, and the shared one gets a neutral pointer.
         """
+        # A coordinator may have edited a contact on another replica: at most one cheap query every few seconds.
+        await ctx.content.refresh_if_changed(ctx.db, ctx.clock())
         if not inbound.direct and await self._is_private(inbound, ctx):
             replies = await self._dispatch(inbound.privately(), ctx)
             pointer = Reply.text(t("router.continued_privately"), ephemeral=True)
