@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
@@ -104,8 +104,24 @@ class Database:
             # command_timeout: a statement on a connection that hangs (half-open after a failover) gives up too.
             options["connect_args"] = {"timeout": 5, "command_timeout": 30}
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        # The marks that record an effect (a reply went out, a message was sent) must not wait behind the queue
+        # of other work on SQLite's one connection: every millisecond they wait is a reply a crash would repeat.
+        # They get a second connection of their own; their transactions are a single short UPDATE.
+        self.urgent_engine: AsyncEngine = create_async_engine(self.url, **options) if self.is_sqlite else self.engine
+        # On SQLite the hottest of these marks run in a thread on a plain sqlite3 connection: one hand-over for
+        # the whole transaction, where the async driver needs the event loop between every statement.
+        self.urgent_sync: Engine | None = None
         if self.is_sqlite:
+            sync_url = make_url(self.url).set(drivername="sqlite")
+            sync_options = {k: v for k, v in options.items() if k != "connect_args"}
+            self.urgent_sync = create_engine(
+                sync_url,
+                **sync_options,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.urgent_engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.urgent_sync, "connect", _sqlite_pragmas)
 
     def scoped(self, municipality: str) -> Database:
         """The same database seen by one municipality (same engine and pool)."""
@@ -114,9 +130,13 @@ class Database:
         return view
 
     @asynccontextmanager
-    async def session(self, *, all_municipalities: bool = False) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+    async def session(self, *, all_municipalities: bool = False, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        `urgent` is for recording that an effect happened (storage of marks only): it does not queue behind
+        other work on SQLite.
+        """
+        async with AsyncSession(self.urgent_engine if urgent else self.engine, expire_on_commit=False) as session:
             session.sync_session.info.update(
                 {
                     tenancy.SCOPE: None if all_municipalities else self.municipality,
@@ -132,10 +152,24 @@ class Database:
                 raise
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
         """A Core connection in one transaction, for the few hot paths where the ORM's overhead shows."""
-        async with self.engine.begin() as connection:
+        async with (self.urgent_engine if urgent else self.engine).begin() as connection:
             yield connection
+
+    async def record_effect(self, work: Callable[[Connection], None]) -> None:
+        """Run `work` in one transaction at once, ahead of other work: recording that an effect happened."""
+        if self.urgent_sync is None:
+            async with self.urgent_engine.begin() as connection:
+                await connection.run_sync(work)
+            return
+        engine = self.urgent_sync
+
+        def in_transaction() -> None:
+            with engine.begin() as connection:
+                work(connection)
+
+        await asyncio.to_thread(in_transaction)
 
     async def upgrade(self, *, owner: str | None = None) -> None:
         """Apply every pending migration; on PostgreSQL, replicas starting together take turns.
@@ -173,6 +207,10 @@ class Database:
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.urgent_engine is not self.engine:
+            await self.urgent_engine.dispose()
+        if self.urgent_sync is not None:
+            self.urgent_sync.dispose()
 
 
 def alembic_config(connection: Connection | None = None, owner: str | None = None) -> Config:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -60,11 +61,11 @@ async def _accept_many_sqlite(
     return {str(row[0]) for row in inserted}
 
 
-async def mark_many_processed(connection: AsyncConnection, *, keys: list[str], now: dt.datetime) -> None:
-    """Mark items processed and drop their payloads (user id, text), in one statement."""
+def mark_many_processed(connection: Connection, *, keys: list[str], now: dt.datetime) -> None:
+    """Mark items processed and drop their payloads (user id, text), in one statement (run by record_effect)."""
     if keys:
         statement = update(InboxItem).where(col(InboxItem.key).in_(keys)).values(processed_at=now, payload={})
-        await connection.execute(statement)
+        connection.execute(statement)
 
 
 async def claim_abandoned(

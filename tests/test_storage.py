@@ -260,8 +260,7 @@ async def test_inbox_rows_written_on_the_fast_path_read_back_exactly(any_databas
             assert item.key == "k1" and item.payload == payload and item.received_at == NOW
         async with db.session() as session:
             assert await inbox.claim_abandoned(session, channel="slack", now=later, stale=NOW) == []
-        async with db.transaction() as connection:
-            await inbox.mark_many_processed(connection, keys=["k1"], now=NOW)
+        await db.record_effect(lambda connection: inbox.mark_many_processed(connection, keys=["k1"], now=NOW))
         async with db.session() as session:
             assert await inbox.claim_abandoned(session, channel="slack", now=later, stale=later) == []
     finally:

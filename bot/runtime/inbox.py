@@ -68,12 +68,15 @@ class Inbox:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
         self._pending: list[_Arrival] = []
-        self._done: list[tuple[str, asyncio.Future[None]]] = []
+        # (key, the future its worker waits on, when its effect was seen)
+        self._done: list[tuple[str, asyncio.Future[None], float]] = []
         self._flushing: asyncio.Task[None] | None = None
         self._marking: asyncio.Task[None] | None = None
         # Items this process has taken on and not finished; their claims are renewed while they are held.
         self.held: set[str] = set()
         self._heartbeat: asyncio.Task[None] | None = None
+        # The window a crash would repeat a reply in: from its effect being seen to its mark being committed.
+        self.marks, self.window_total, self.window_max = 0, 0.0, 0.0
 
     async def accept(self, *, key: str, channel: str, payload: dict[str, Any]) -> bool:
         """Store the item; False if it was delivered before (then acknowledge it and do nothing else).
@@ -178,29 +181,45 @@ class Inbox:
 
     async def _mark_all(self) -> None:
         # Marks go in their own task and transaction, so a stuck one never holds up the storing of new requests.
-        await asyncio.sleep(0)
+        # No waiting for more to join: marks that came in the same turn of the event loop are here already, and
+        # every turn a mark waits is a reply a crash would repeat.
         while self._done:
             done, self._done = self._done, []
             await self._mark(done)
 
-    async def _mark(self, done: list[tuple[str, asyncio.Future[None]]]) -> None:
+    async def _mark(self, done: list[tuple[str, asyncio.Future[None], float]]) -> None:
         """Mark items processed (their replies went out) in one transaction, waiting up to MARK_DEADLINE.
 
         A mark that is not written means the item is answered again after recovery, so it is worth waiting for,
         but not for ever: a connection that hangs (half-open after a failover) gives up, and recovery follows.
         """
         try:
-            async with asyncio.timeout(MARK_DEADLINE), self.db.transaction() as connection:
-                await store.mark_many_processed(connection, keys=[key for key, _ in done], now=self.clock())
+            keys, stamp = [key for key, _, _ in done], self.clock()
+            async with asyncio.timeout(MARK_DEADLINE):
+                await self.db.record_effect(lambda c: store.mark_many_processed(c, keys=keys, now=stamp))
         except Exception as exc:
             log.warning("inbox: could not mark %d items processed (%s)", len(done), type(exc).__name__)
-            for _, marked in done:
+            for _, marked, _ in done:
                 if not marked.done():
                     marked.set_exception(exc)
             return
-        for _, marked in done:
+        now = asyncio.get_running_loop().time()
+        for _, marked, seen in done:
             if not marked.done():
                 marked.set_result(None)
+                window = now - seen
+                self.marks += 1
+                self.window_total += window
+                self.window_max = max(self.window_max, window)
+
+    def window(self) -> dict[str, float]:
+        """How long replies that went out waited for their mark (ms, since start): what a crash would repeat."""
+        average = self.window_total / self.marks if self.marks else 0.0
+        return {
+            "marked": self.marks,
+            "unmarked_ms_avg": round(average * 1000, 2),
+            "unmarked_ms_max": round(self.window_max * 1000, 2),
+        }
 
     async def done(self, key: str) -> None:
         """Mark the item processed and drop its payload; returns once that is written (in a group commit).
@@ -209,7 +228,7 @@ class Inbox:
         only way an item can be answered twice. A failed write is logged; the item is then recovered later.
         """
         marked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._done.append((safe_key(key), marked))
+        self._done.append((safe_key(key), marked, asyncio.get_running_loop().time()))
         self._schedule_marks()
         try:
             await marked
@@ -233,17 +252,21 @@ class Inbox:
             # Shutting down: what is still held is unfinished, and another replica (or the next start) takes it.
             self._heartbeat.cancel()
 
-    async def abandoned(self, channel: str) -> list[tuple[str, dict[str, Any]]]:
+    async def abandoned(self, channel: str, *, starting: bool = False) -> list[tuple[str, dict[str, Any]]]:
         """Take over (key, payload) of items left unprocessed by a replica that died (or by this one, crashed).
 
         An item is abandoned when its claim has not been renewed for LEASE: the replica that holds an item renews
         its claim every few seconds until it is done, however long it waits in a queue, so only a dead replica's
         items qualify. Every replica recovers on start, and the leader every few seconds. (The replicas' clocks
         are compared: keep them in time with NTP.)
+
+        On SQLite there is only ever one server process, so a server `starting` takes over at once everything
+        left unprocessed: whoever claimed it was this server before it crashed.
         """
         now = self.clock()
+        stale = now if starting and self.db.is_sqlite else now - LEASE
         async with self.db.session(all_municipalities=True) as session:
-            found = await store.claim_abandoned(session, channel=channel, now=now, stale=now - LEASE)
+            found = await store.claim_abandoned(session, channel=channel, now=now, stale=stale)
         # This process's own items are not abandoned, however long they wait in its queue.
         taken = [item for item in found if item.key not in self.held]
         for item in taken:

@@ -130,7 +130,8 @@ class OutboxWorker:
             except Exception as exc:  # a bug or an odd payload counts as an attempt too, so it cannot loop forever
                 await self._failed(message.id, message.attempts + 1, SendFailed(f"error: {type(exc).__name__}"))
                 continue
-            async with self.db.session(all_municipalities=True) as session:
+            # Recorded at once, not behind other work: a crash now would send it again.
+            async with self.db.session(all_municipalities=True, urgent=True) as session:
                 await outbox.mark_sent(session, message_id=message.id, now=self.clock())
             delivered += 1
         return delivered

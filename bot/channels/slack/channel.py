@@ -216,14 +216,14 @@ class SlackChannel:
         if not self.tokens.oauth:
             await self._learn_identity()
         self.workers.start()
-        await self.recover()
+        await self.recover(starting=True)
         if self.app_token:
             self._socket = SocketMode(self.app, self.app_token)
             await self._socket.connect()
 
-    async def recover(self) -> int:
+    async def recover(self, *, starting: bool = False) -> int:
         """Finish items a crashed process (this one before a restart, or another replica) left in the inbox."""
-        abandoned = await self.inbox.abandoned(CHANNEL)
+        abandoned = await self.inbox.abandoned(CHANNEL, starting=starting)
         for key, payload in abandoned:
             inbound, where = translate.from_payload(payload)
             # The interaction's trigger id has long expired: forms go out as messages.
@@ -232,7 +232,7 @@ class SlackChannel:
 
     def backlog(self) -> dict[str, float]:
         """How far behind the replies are (for /healthz)."""
-        return self.workers.backlog()
+        return {**self.workers.backlog(), **self.inbox.window()}
 
     async def close(self) -> None:
         """Let queued and running work finish, then disconnect."""

@@ -78,11 +78,11 @@ class TeamsChannel:
                 "and MICROSOFT_APP_PASSWORD instead.",
                 ROUTE,
             )
-        await self.recover()
+        await self.recover(starting=True)
 
-    async def recover(self) -> int:
+    async def recover(self, *, starting: bool = False) -> int:
         """Finish activities a crashed process (this one before a restart, or another replica) left in the inbox."""
-        abandoned = await self.inbox.abandoned(CHANNEL)
+        abandoned = await self.inbox.abandoned(CHANNEL, starting=starting)
         for key, payload in abandoned:
             try:
                 await self._process(key, payload)
@@ -170,7 +170,7 @@ class TeamsChannel:
 
     def backlog(self) -> dict[str, float]:
         """How far behind the replies are (for /healthz): turns being answered now (each inside its request)."""
-        return {"in_progress": self._in_progress}
+        return {"in_progress": self._in_progress, **self.inbox.window()}
 
     async def _process(self, key: str, payload: dict[str, Any]) -> None:
         inbound = inbound_from_payload(payload["inbound"])
