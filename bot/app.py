@@ -15,11 +15,12 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core import faults
 from bot.core.bot import Bot
+from bot.core.catalog import languages, t
 from bot.core.clock import Clock, utc_now
 from bot.core.content import Content
 from bot.core.context import Context
 from bot.core.dialogs import DialogEngine
-from bot.core.flows import Flow, load_flow
+from bot.core.flows import Flow, FlowError, load_flow, structure_differences
 from bot.core.messages import Inbound, Reply
 from bot.core.router import Router
 from bot.municipality import Municipality, load_municipalities
@@ -33,6 +34,7 @@ from handlers import (
     escalation,
     help,
     home,
+    language,
     meeting_changes,
     meetings,
     outcomes,
@@ -71,34 +73,46 @@ def build_router() -> Router:
     """Register every command and action; the whole command surface of the bot in one place."""
     router = Router()
     router.command("hjelp", "help", "meny", "hei", "hallo", "start")(help.show_help)
-    router.command("kontakter", "kontakt", "kontaktliste", help="kontakter")(contacts.list_contacts)
-    router.command("rutiner", "rutine", "skjema", "skjemaer", help="rutiner")(routines.list_routines)
-    router.command("møteplan", "møter", "møtekalender", "kalender", help="moteplan")(meetings.meeting_plan)
-    router.command("tema", "forslag", takes_text=True, private=True, help="tema")(topics.suggest)
-    router.command("stem", takes_text=True, private=True, help="stem")(votes.vote)
-    router.command("temaer", "temaforslag", coordinators_only=True, help="temaer")(topics.list_for_coordinator)
+    router.command("kontakter", "kontakt", "kontaktliste", "kontaktar", "contacts", help="kontakter")(
+        contacts.list_contacts
+    )
+    router.command("rutiner", "rutine", "skjema", "skjemaer", "rutinar", "routines", "forms", help="rutiner")(
+        routines.list_routines
+    )
+    router.command("møteplan", "møter", "møtekalender", "kalender", "møteplanen", "meetings", help="moteplan")(
+        meetings.meeting_plan
+    )
+    router.command("tema", "forslag", "topic", takes_text=True, private=True, help="tema")(topics.suggest)
+    router.command("stem", "røyst", "vote", takes_text=True, private=True, help="stem")(votes.vote)
+    router.command("temaer", "temaforslag", "topics", coordinators_only=True, help="temaer")(
+        topics.list_for_coordinator
+    )
     router.action(topics.SUBMIT_ACTION, private=True)(topics.submit_form)
     router.action(topics.FOUND_ACTION, private=True)(topics.found_choice)
     router.action(votes.VOTE_ACTION, private=True)(votes.vote_button)
     router.action(topics.ADMIN_ACTION, private=True)(topics.admin_choice)
-    router.command("bekymringer", coordinators_only=True, help="bekymringer")(escalation.overview)
+    router.command("bekymringer", "bekymringar", "concerns", coordinators_only=True, help="bekymringer")(
+        escalation.overview
+    )
     router.action(escalation.NOTIFY_ACTION, private=True)(escalation.notify_choice)
     router.action(escalation.SUMMARY_ACTION, private=True)(escalation.submit_summary)
     router.action(escalation.SUMMARY_CHOICE_ACTION, private=True)(escalation.summary_choice)
-    router.command("referat", coordinators_only=True, help="referat")(outcomes.start)
-    router.command("referater", coordinators_only=True, help="referater")(outcomes.recent)
+    router.command("referat", "minutes", coordinators_only=True, help="referat")(outcomes.start)
+    router.command("referater", "referata", "outcomes", coordinators_only=True, help="referater")(outcomes.recent)
     router.action(outcomes.SUBMIT_ACTION, private=True)(outcomes.submit)
     router.command("avlys", coordinators_only=True, help="avlys")(meeting_changes.cancel_menu)
-    router.command("flytt", coordinators_only=True, help="flytt")(meeting_changes.move_form)
+    router.command("flytt", "move", coordinators_only=True, help="flytt")(meeting_changes.move_form)
     router.action(meeting_changes.CANCEL_ACTION, private=True)(meeting_changes.cancel)
     router.action(meeting_changes.MOVE_ACTION, private=True)(meeting_changes.move)
     router.command("innhold", "innhald", "content", coordinators_only=True, private=True, help="innhold")(content.menu)
+    router.command("språk", "mål", "language", takes_text=True, help="sprak")(language.choose)
+    router.action(language.ACTION)(language.pick)
     router.action(content.PICK_ACTION, private=True)(content.pick_contact)
     router.action(content.SAVE_ACTION, private=True)(content.save_contact)
     router.action(content.REVIEWED_ACTION, private=True)(content.mark_reviewed)
-    router.command("oppsummering", "sammendrag", "digest", coordinators_only=True, help="oppsummering")(
-        digest.on_demand
-    )
+    router.command(
+        "oppsummering", "sammendrag", "samandrag", "digest", "summary", coordinators_only=True, help="oppsummering"
+    )(digest.on_demand)
     # Forms that channels can open at once (Slack's trigger id lasts 3 s), and that a button can reopen.
     router.instant_form("tema")(topics.suggestion_form)
     router.form_opener(topics.SUBMIT_ACTION)(topics.open_form)
@@ -121,17 +135,42 @@ def build_router() -> Router:
     return router
 
 
-def load_flows(municipality: Municipality, base: Path) -> dict[str, Flow]:
-    """The bundled flows, replaced or added to by the municipality file's `flows` (paths relative to it)."""
+def _flow_paths(municipality: Municipality, base: Path) -> dict[str, Path]:
     paths = {path.stem: path for path in sorted(FLOWS_DIR.glob("*.yaml"))}
     paths.update({name: (base / path) for name, path in municipality.flows.items()})
+    return paths
+
+
+def load_flows(municipality: Municipality, base: Path) -> dict[str, Flow]:
+    """The bundled flows, replaced or added to by the municipality file's `flows` (paths relative to it)."""
     flows = {}
-    for name, path in paths.items():
+    for name, path in _flow_paths(municipality, base).items():
         flow = load_flow(path)
         flows[flow.id] = flow
         if flow.id != name:
             log.info("flow file %s has id %s", path.name, flow.id)
     return flows
+
+
+def load_translations(municipality: Municipality, base: Path) -> dict[str, dict[str, Flow]]:
+    """The flows in other languages, each with its flow's steps and values exactly (FlowError otherwise).
+
+    bot/data/flows/<lang>/<name>.yaml for the bundled ones, <name>.<lang>.yaml beside a municipality's own.
+    """
+    found: dict[str, dict[str, Flow]] = {}
+    for path in _flow_paths(municipality, base).values():
+        original = load_flow(path)
+        for code in languages()[1:]:
+            bundled = path.parent == FLOWS_DIR
+            translated = FLOWS_DIR / code / path.name if bundled else path.with_suffix(f".{code}.yaml")
+            if not translated.is_file():
+                continue
+            flow = load_flow(translated)
+            differences = structure_differences(original, flow)
+            if differences:
+                raise FlowError(t("flow.translation_differs", path=translated, problem=differences[0]))
+            found.setdefault(code, {})[flow.id] = flow
+    return found
 
 
 def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
@@ -149,7 +188,16 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
         db = base.scoped(key)
         flows = load_flows(municipality, path.parent)
         content = Content(municipality, path)
-        dialogs = DialogEngine(db=db, content=content, clock=clock, flows=flows, hooks=hooks, timeout=DIALOG_TIMEOUT)
+        translations = load_translations(municipality, path.parent)
+        dialogs = DialogEngine(
+            db=db,
+            content=content,
+            clock=clock,
+            flows=flows,
+            hooks=hooks,
+            timeout=DIALOG_TIMEOUT,
+            translations=translations,
+        )
         contexts[key] = Context(db=db, content=content, clock=clock, dialogs=dialogs, commands=router.help_entries)
     everyone = tuple(municipality for municipality, _ in files.values())
     contexts = {key: replace(ctx, deployment=everyone) for key, ctx in contexts.items()}

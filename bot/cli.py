@@ -23,7 +23,7 @@ from bot.core.context import Context
 from bot.core.flows import FlowError
 from bot.export import FORMATS, render
 from bot.manifests import ManifestError, slack_manifest, teams_package
-from bot.municipality import MunicipalityError
+from bot.municipality import MunicipalityError, load_municipalities
 from bot.runtime.logs import configure_logging
 from handlers.content import export_content
 from handlers.exports import COLUMNS, export_records
@@ -233,7 +233,9 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
                     raise ManifestError(t("cli.teams_package_needs"))
                 data = teams_package(args.url, args.app_id or "")
             else:
-                document = slack_manifest(args.url, socket_mode=args.socket_mode)
+                # Slack shows one language: the municipality's (the first one's, where a folder holds several).
+                (municipality, _), *_ = load_municipalities(settings.municipality_path).values()
+                document = slack_manifest(args.url, socket_mode=args.socket_mode, language=municipality.language)
                 data = yaml.safe_dump(document, allow_unicode=True, sort_keys=False).encode()
         except ManifestError as exc:
             raise CliError(str(exc)) from None

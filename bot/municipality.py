@@ -90,6 +90,20 @@ def _platform_ids(values: Any) -> Any:
 PlatformIds = Annotated[tuple[str, ...], BeforeValidator(_platform_ids)]
 
 
+def _translations(values: Any) -> Any:
+    """`translations: {en: {role: Police contact}}`: per language code, some of the entry's texts."""
+    if isinstance(values, dict):
+        for code in values:
+            if not (isinstance(code, str) and code.isalpha() and len(code) in (2, 3)):
+                raise ValueError(t("municipality.bad_language", value=code))
+    return values
+
+
+ContactTexts = dict[Literal["role", "when"], str]
+RoutineTexts = dict[Literal["title", "summary"], str]
+MeetingTexts = dict[Literal["name", "description"], str]
+
+
 class Contact(StrictModel):
     """A person or service staff can contact, with when to contact them."""
 
@@ -101,6 +115,8 @@ class Contact(StrictModel):
     when: str
     keywords: tuple[str, ...] = ()
     source: str
+    # Its role and when-text in other languages (the bot falls back to what is above).
+    translations: Annotated[dict[str, ContactTexts], BeforeValidator(_translations)] = Field(default_factory=dict)
 
 
 class Routine(StrictModel):
@@ -114,6 +130,7 @@ class Routine(StrictModel):
     keywords: tuple[str, ...] = ()
     last_reviewed: dt.date
     contacts: tuple[str, ...] = ()
+    translations: Annotated[dict[str, RoutineTexts], BeforeValidator(_translations)] = Field(default_factory=dict)
 
     @field_validator("url")
     @classmethod
@@ -189,6 +206,7 @@ class MeetingSeries(StrictModel):
     channels: PlatformIds = ()
     takes_topics: bool = False
     reminders: tuple[ReminderRule, ...] = ()
+    translations: Annotated[dict[str, MeetingTexts], BeforeValidator(_translations)] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _times(self) -> MeetingSeries:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.catalog import t
+from bot.core.catalog import t, use_language
 from bot.core.context import Context
 from bot.core.messages import Facts, Inbound, Part, Reply, Text
 from bot.core.parts import norwegian_date
@@ -34,7 +34,7 @@ async def build_digest(ctx: Context) -> Reply:
         by_recommendation = await store.escalations_by_recommendation(session, since=since)
         by_category = await store.escalations_by_category(session, since=since)
         follow_ups = await store.follow_ups_until(session, until=today + FOLLOW_UP_AHEAD)
-    flow = ctx.dialogs.flows.get("bekymring")
+    flow = ctx.dialogs.flow("bekymring") if "bekymring" in ctx.dialogs.flows else None
     parts: list[Part] = [Text(t("digest.title", municipality=ctx.municipality.name, since=norwegian_date(since)))]
     topic_items = [
         (t("digest.new_topics"), str(new_topics)),
@@ -72,7 +72,8 @@ async def on_demand(inbound: Inbound, ctx: Context) -> list[Reply]:
 
 
 async def queue_weekly_digest(ctx: Context) -> int:
-    """Queue this week's digest to every coordinator (once per ISO week and coordinator)."""
+    """Queue this week's digest to every coordinator (once per ISO week and coordinator), in the municipality's."""
+    use_language(ctx.municipality.language)
     if not ctx.municipality.digest.enabled:
         return 0
     reply = await build_digest(ctx)

@@ -171,7 +171,7 @@ async def _notify_with(inbound: Inbound, ctx: Context, token: str, description: 
     reference = await _record_for(ctx, token)
     if reference is None:
         return [Reply.text(t("escalation.offer_expired"), ephemeral=True)]
-    flow = ctx.dialogs.flows.get("bekymring")
+    flow = ctx.dialogs.flow("bekymring") if "bekymring" in ctx.dialogs.flows else None
     now = ctx.clock()
     async with ctx.db.session() as session:
         record = await store.get_escalation(session, reference=reference)
@@ -241,7 +241,7 @@ async def overview(inbound: Inbound, ctx: Context) -> list[Reply]:
         await audited(session, ctx, actor=inbound.user_id, action="read", kind="escalations", count=len(recent))
     if not recent:
         return [Reply.text(t("escalation.none"), ephemeral=True)]
-    flow = ctx.dialogs.flows.get("bekymring")
+    flow = ctx.dialogs.flow("bekymring") if "bekymring" in ctx.dialogs.flows else None
     minimum = ctx.municipality.privacy.minimum_count
     total = sum(n for _, n in counts)
     rows = breakdown([(recommendation_label(code), n) for code, n in counts], minimum)

@@ -12,7 +12,8 @@ async def show_help(inbound: Inbound, ctx: Context) -> list[Reply]:
     """List what the bot can do, from the router's registrations (coordinators also see their commands)."""
     staff = [entry.key for entry in ctx.commands if not entry.coordinators_only]
     items = [(t(f"help.cmd.{key}"), t(f"help.desc.{key}")) for key in staff]
-    items += [(flow.commands[0], flow.title) for flow in ctx.dialogs.flows.values() if flow.commands]
+    flows = [ctx.dialogs.flow(flow_id) for flow_id in ctx.dialogs.flows]
+    items += [(flow.commands[0], flow.title) for flow in flows if flow.commands]
     # Cancelling is the dialog engine's own word, not a registered command.
     items.append((t("help.cmd.avbryt"), t("help.desc.avbryt")))
     parts: list[Part] = [

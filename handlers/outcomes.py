@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.core.catalog import t
+from bot.core.catalog import t, use_language
 from bot.core.context import Context
 from bot.core.messages import Choice, Form, FormField, Inbound, Part, Reply, Text
 from bot.core.parts import norwegian_date
@@ -220,6 +220,7 @@ async def recent(inbound: Inbound, ctx: Context) -> list[Reply]:
 
 async def remind_follow_ups(ctx: Context) -> int:
     """Queue a reminder to the responsible coordinator for each follow-up that has come (once per date)."""
+    use_language(ctx.municipality.language)
     today = ctx.clock().astimezone(ctx.municipality.tz).date()
     queued = 0
     async with ctx.db.session() as session:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.core.catalog import t
+from bot.core.catalog import t, use_language
 from bot.core.context import Context
 from bot.core.messages import Link, Part, Reply, Text
 from bot.core.parts import norwegian_date
@@ -96,7 +96,11 @@ async def reminder_reply(ctx: Context, reminder: PlannedReminder) -> Reply:
 
 
 async def queue_due_reminders(ctx: Context) -> int:
-    """Queue every reminder due now (or missed within GRACE, before its meeting starts); returns how many."""
+    """Queue every reminder due now (or missed within GRACE, before its meeting starts); returns how many.
+
+    Reminders are in the municipality's language (a channel is read by everyone).
+    """
+    use_language(ctx.municipality.language)
     now = ctx.clock()
     overrides = await load_overrides(ctx)
     queued = 0

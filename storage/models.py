@@ -210,6 +210,17 @@ class OccurrenceOverride(SQLModel, table=True):
     created_at: dt.datetime = _when(nullable=False)
 
 
+class PersonLanguage(SQLModel, table=True):
+    """The language a person chose with `språk`, under a keyed hash of the person (never the platform id)."""
+
+    __tablename__ = "person_language"
+
+    municipality_id: str = _municipality(primary_key=True)
+    person: str = Field(primary_key=True, max_length=64)
+    language: str = Field(max_length=8)
+    updated_at: dt.datetime = _when(nullable=False)
+
+
 class ContentEdit(SQLModel, table=True):
     """A coordinator's change to a contact or routine of the municipality file, made in the chat.
 
@@ -298,4 +309,5 @@ SCOPED_MODELS: tuple[type[SQLModel], ...] = (
     AuditEntry,
     OccurrenceOverride,
     ContentEdit,
+    PersonLanguage,
 )

@@ -311,6 +311,12 @@ def test_slack_manifest(tmp_path: Path) -> None:
     )
     bad = run(["manifest", "slack", "--url", "http://slt.eksempel.no"], tmp_path)
     assert bad.returncode == 1 and "https-adresse" in bad.stderr
+    # For a nynorsk municipality the app's texts are in nynorsk.
+    fjordvik = str(ROOT / "bot" / "data" / "fjordvik-kommune.yaml")
+    nynorsk = yaml.safe_load(run(["manifest", "slack", "--socket-mode"], tmp_path, SLT_CONFIG=fjordvik).stdout)
+    assert "rettleiing" in nynorsk["display_information"]["description"]
+    hints = {c["command"]: c.get("usage_hint", "") for c in nynorsk["features"]["slash_commands"]}
+    assert "kven er politikontakt?" in hints["/slt"]
 
 
 def test_teams_app_package_validates_against_the_manifest_schema(tmp_path: Path) -> None:
@@ -325,8 +331,10 @@ def test_teams_app_package_validates_against_the_manifest_schema(tmp_path: Path)
     )
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(out) as package:
-        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(package.namelist()) == ["color.png", "en-US.json", "manifest.json", "nn-NO.json", "outline.png"]
         manifest = json.loads(package.read("manifest.json"))
+        nynorsk = json.loads(package.read("nn-NO.json"))
+        english = json.loads(package.read("en-US.json"))
         color, outline = package.read("color.png"), package.read("outline.png")
     schema = json.loads((Path(__file__).parent / "data" / "teams-manifest-1.23.json").read_text(encoding="utf-8"))
     # The schema says draft-04, which ignores "const"; Draft 7 checks it (see shared/schemas/README.md).
@@ -337,6 +345,11 @@ def test_teams_app_package_validates_against_the_manifest_schema(tmp_path: Path)
     commands = {c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]}
     assert commands == {"hjelp", "kontakter", "rutiner", "møteplan", "tema", "bekymring"}
     assert set(manifest["bots"][0]["scopes"]) == {"personal", "team", "groupChat"}
+    # Nynorsk and English descriptions and command hints, as Teams shows them to people with those languages.
+    languages = {entry["languageTag"]: entry["file"] for entry in manifest["localizationInfo"]["additionalLanguages"]}
+    assert languages == {"nn-NO": "nn-NO.json", "en-US": "en-US.json"}
+    assert "rettleiing" in nynorsk["description.short"] and "guidance" in english["description.short"]
+    assert english["bots[0].commandLists[0].commands[1].description"] == "Whom to contact in SLT work, and when"
     # PNG headers: 192x192 colour, 32x32 outline
     assert color[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(color[16:20], "big") == 192
     assert int.from_bytes(outline[16:20], "big") == 32

@@ -60,5 +60,5 @@ async def test_the_escalation_routine_shows_this_municipalitys_own_contacts(fjor
     await staff.say("nei")  # not acute
     police = await staff.say("ja")  # avvergeplikt: yes
     # The flow names «politikontakt» and «voldsrutine»; the file maps them to its own ids under roles.
-    assert "Varsle politiet nå" in police and "Eirik Hjelmevoll" in police
+    assert "Varsle politiet no" in police and "Eirik Hjelmevoll" in police  # in nynorsk, the file's language
     assert "fjordvik.kommune.example/slt/vald" in police

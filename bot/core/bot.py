@@ -189,6 +189,7 @@ class Bot:
         await self.upgrade()
         for ctx in self.contexts.values():
             await ctx.content.refresh(ctx.db)
+            await ctx.languages.refresh(ctx.db)
             expired = await ctx.dialogs.expire()
             if expired:
                 log.info("expired %d abandoned dialogs", expired)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.municipality import Contact, Municipality, Routine
+from bot.municipality import Contact, MeetingSeries, Municipality, Routine
 from storage import content as store
 from storage.db import Database
 from storage.models import ContentEdit
@@ -50,12 +50,34 @@ def _routine(routine: Routine, fields: dict[str, Any] | None) -> Routine:
     return routine.model_copy(update={"last_reviewed": dt.date.fromisoformat(str(reviewed))})
 
 
+def in_language(municipality: Municipality, language: str) -> Municipality:
+    """The municipality with its entries' texts in a language, where the file gives them (else as written)."""
+    entries: tuple[Contact | Routine | MeetingSeries, ...] = (
+        *municipality.contacts,
+        *municipality.routines,
+        *municipality.meetings,
+    )
+    if not any(language in entry.translations for entry in entries):
+        return municipality
+
+    def localized(entry: Any) -> Any:
+        return entry.model_copy(update=entry.translations[language]) if language in entry.translations else entry
+
+    update = {
+        "contacts": tuple(localized(c) for c in municipality.contacts),
+        "routines": tuple(localized(r) for r in municipality.routines),
+        "meetings": tuple(localized(m) for m in municipality.meetings),
+    }
+    return municipality.model_copy(update=update)
+
+
 class Content:
     """One municipality's content, shared by its context and its dialog engine."""
 
     def __init__(self, file: Municipality, path: Path | None = None) -> None:
         self.file, self.path = file, path
         self.current = file
+        self._languages: dict[str, Municipality] = {}
         self._version: tuple[int, dt.datetime | None] = (0, None)
         self._checked: dt.datetime | None = None
 
@@ -65,6 +87,7 @@ class Content:
             edits = await store.list_edits(session)
             self._version = await store.edits_version(session)
         self.current = merged(self.file, edits)
+        self._languages = {}
 
     async def refresh_if_changed(self, db: Database, now: dt.datetime) -> None:
         """Apply edits another replica made, checking at most every CHECK_EVERY; a database away keeps what is."""
@@ -78,6 +101,12 @@ class Content:
                 await self.refresh(db)
         except (SQLAlchemyError, OSError, TimeoutError) as exc:
             log.warning("content edits not read (%s); answering from what was read before", type(exc).__name__)
+
+    def in_language(self, language: str) -> Municipality:
+        """The current content with the texts the file gives for this language (computed once per change)."""
+        if language not in self._languages:
+            self._languages[language] = in_language(self.current, language)
+        return self._languages[language]
 
     def export_yaml(self, edits: list[ContentEdit], today: dt.date) -> str:
         """The municipality file as written, with the edits in it, for the coordinator to put back in place."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.core.catalog import current_language
 from bot.core.clock import Clock
 from bot.core.content import Content
 from bot.core.dialogs import DialogEngine
+from bot.core.languages import Languages
 from bot.municipality import Municipality
 from storage.db import Database
 
@@ -31,8 +33,10 @@ class Context:
     commands: tuple[HelpEntry, ...] = ()
     # Every municipality of the deployment, for housekeeping of the platforms' shared tables (retention).
     deployment: tuple[Municipality, ...] = ()
+    # The people's language choices (`språk`).
+    languages: Languages = field(default_factory=Languages)
 
     @property
     def municipality(self) -> Municipality:
-        """The municipality as the bot answers from it: its file with the coordinators' edits over it."""
-        return self.content.current
+        """The municipality as the bot answers: its file with the coordinators' edits, in the language in effect."""
+        return self.content.in_language(current_language())

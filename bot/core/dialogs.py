@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.catalog import t
+from bot.core.catalog import current_language, t
 from bot.core.clock import Clock
 from bot.core.content import Content
 from bot.core.flows import Flow, FlowError, FlowStep, answer_key, flow_gaps, flow_problems, match_text, match_values
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 DIALOG_ACTION = "dialog"
 CONTROL_ACTION = "dialog-control"
 BACK, CANCEL = "tilbake", "avbryt"
+# The same two words as people type them in nynorsk and English.
+CONTROL_WORDS = {"tilbake": BACK, "attende": BACK, "back": BACK, "avbryt": CANCEL, "cancel": CANCEL}  # vocabulary
 
 CompletionHook = Callable[[AsyncSession, Inbound, "Flow", dict[str, Any], dict[str, Any]], Awaitable[list[Reply]]]
 
@@ -42,10 +44,13 @@ class DialogEngine:
         flows: Mapping[str, Flow],
         hooks: Mapping[str, CompletionHook],
         timeout: dt.timedelta,
+        translations: Mapping[str, Mapping[str, Flow]] | None = None,
     ) -> None:
         self.db, self.content, self.clock, self.timeout = db, content, clock, timeout
         municipality = content.current
         self.flows, self.hooks = dict(flows), dict(hooks)
+        # The same flows in other languages (bot/data/flows/<lang>/): the same steps and values, other texts.
+        self.translations = {lang: dict(found) for lang, found in (translations or {}).items()}
         for flow in self.flows.values():
             problems = flow_problems(flow)
             if flow.on_complete and flow.on_complete not in self.hooks:
@@ -68,13 +73,17 @@ class DialogEngine:
         """The municipality as it is now (coordinators' edits included)."""
         return self.content.current
 
+    def flow(self, flow_id: str) -> Flow:
+        """The flow in the language in effect (its texts), else as written."""
+        return self.translations.get(current_language(), {}).get(flow_id) or self.flows[flow_id]
+
     def flow_for_word(self, word: str) -> Flow | None:
         """The flow that this (folded) command word starts, if any."""
         return next((f for f in self.flows.values() if word in {fold(c) for c in f.commands}), None)
 
     async def start(self, inbound: Inbound, flow_id: str) -> list[Reply]:
         """Start (or restart) a flow for this user in this conversation and ask its first question."""
-        flow = self.flows[flow_id]
+        flow = self.flow(flow_id)
         async with self.db.session() as session:
             await store.save_dialog(
                 session,
@@ -100,7 +109,7 @@ class DialogEngine:
             state = await store.get_dialog(session, key=inbound.dialog_key)
         if state is None or self._expired(state) or state.flow not in self.flows:
             return []
-        flow = self.flows[state.flow]
+        flow = self.flow(state.flow)
         return [
             Reply.text(t("dialog.resumed", title=flow.title), ephemeral=True),
             self._ask(flow, state.step, has_history=bool(state.history)),
@@ -131,7 +140,7 @@ class DialogEngine:
         return state.updated_at < self.clock() - self.timeout
 
     async def _advance(self, session: AsyncSession, inbound: Inbound, state: DialogState) -> list[Reply]:
-        flow = self.flows[state.flow]
+        flow = self.flow(state.flow)
         step = flow.steps[state.step]
         control, answer = self._interpret(inbound, flow, state)
         if control == "stale":
@@ -189,8 +198,8 @@ class DialogEngine:
                 return (raw if raw in (BACK, CANCEL) else None), None
             return None, match_values(step, raw)
         typed = fold(inbound.text).strip(" .!?")
-        if typed in (BACK, CANCEL):
-            return typed, None
+        if typed in CONTROL_WORDS:
+            return CONTROL_WORDS[typed], None
         return None, match_text(step, inbound.text)
 
     async def _finish(

@@ -153,6 +153,36 @@ def flow_gaps(flow: Flow, municipality: Municipality) -> list[Gap]:
     return gaps
 
 
+def structure_differences(original: Flow, translated: Flow) -> list[str]:
+    """Where a translation of a flow is not the same flow (steps, kinds, values, branches, what it records)."""
+
+    def shape(flow: Flow) -> dict[str, Any]:
+        return {
+            "id": flow.id,
+            "start": flow.start,
+            "on_complete": flow.on_complete,
+            "steps": {
+                name: (
+                    step.kind,
+                    step.next,
+                    step.save_as,
+                    step.contacts,
+                    step.routines,
+                    step.result,
+                    [(c.value, c.next) for c in step.choices],
+                )
+                for name, step in flow.steps.items()
+            },
+        }
+
+    mine, theirs = shape(original), shape(translated)
+    if mine == theirs:
+        return []
+    names = [n for n in mine["steps"] if mine["steps"].get(n) != theirs["steps"].get(n)]
+    names += [n for n in theirs["steps"] if n not in mine["steps"]]
+    return [t("flow.step", step=name) for name in names] or [t("flow.no_start", step=translated.start)]
+
+
 def _reachable(flow: Flow, start: str) -> set[str]:
     seen, todo = set(), [start]
     while todo:

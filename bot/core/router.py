@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from bot.core.catalog import t
+from bot.core.catalog import t, use_language
 from bot.core.context import Context, HelpEntry
-from bot.core.dialogs import BACK, CANCEL, CONTROL_ACTION, DIALOG_ACTION
+from bot.core.dialogs import CONTROL_ACTION, CONTROL_WORDS, DIALOG_ACTION
 from bot.core.messages import Inbound, Reply
 from bot.core.text import fold, similarity
 
@@ -153,6 +153,8 @@ class Router:
         """
         # A coordinator may have edited a contact on another replica: at most one cheap query every few seconds.
         await ctx.content.refresh_if_changed(ctx.db, ctx.clock())
+        # The person's own language, else the municipality's, for everything this message makes.
+        use_language(await ctx.languages.chosen(ctx.db, inbound.user_id, ctx.clock()) or ctx.content.file.language)
         if not inbound.direct and await self._is_private(inbound, ctx):
             replies = await self._dispatch(inbound.privately(), ctx)
             pointer = Reply.text(t("router.continued_privately"), ephemeral=True)
@@ -165,7 +167,7 @@ class Router:
             prefix = inbound.action.split(":", 1)[0]
             return prefix in (DIALOG_ACTION, CONTROL_ACTION) or prefix in self._private_actions
         folded = fold(inbound.text).strip(" .!?")
-        if not folded or folded in (CANCEL, BACK):
+        if not folded or folded in CONTROL_WORDS:
             return False
         if ctx.dialogs.flow_for_word(folded) is not None:
             return True
@@ -192,7 +194,7 @@ class Router:
         flow = ctx.dialogs.flow_for_word(folded)
         if flow is not None:
             return _private(await ctx.dialogs.start(inbound, flow.id))
-        if folded in (CANCEL, BACK):
+        if folded in CONTROL_WORDS:
             return [Reply.text(t("router.nothing_to_cancel"), ephemeral=True)]
         command = self.find_command(text)
         if command is not None:

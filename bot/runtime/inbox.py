@@ -71,7 +71,8 @@ class Inbox:
         # (key, the future its worker waits on, when its effect was seen)
         self._done: list[tuple[str, asyncio.Future[None], float]] = []
         self._flushing: asyncio.Task[None] | None = None
-        self._marking: asyncio.Task[None] | None = None
+        # The marks being written: a worker writing them itself, or a task (see done()).
+        self._marking: asyncio.Future[None] | None = None
         # Items this process has taken on and not finished; their claims are renewed while they are held.
         self.held: set[str] = set()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -227,9 +228,20 @@ class Inbox:
         The mark is written right after the reply went out, so a crash between them (a few milliseconds) is the
         only way an item can be answered twice. A failed write is logged; the item is then recovered later.
         """
-        marked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._done.append((safe_key(key), marked, asyncio.get_running_loop().time()))
-        self._schedule_marks()
+        loop = asyncio.get_running_loop()
+        marked: asyncio.Future[None] = loop.create_future()
+        self._done.append((safe_key(key), marked, loop.time()))
+        if self._marking is None or self._marking.done():
+            # Nobody is writing marks: this worker writes them (its own and any that join meanwhile) at once. A
+            # task of their own would start a turn of the event loop later: a turn a crash would repeat the reply.
+            writing: asyncio.Future[None] = loop.create_future()
+            self._marking = writing
+            try:
+                await self._mark_all()
+            finally:
+                writing.set_result(None)
+                if self._done:  # this worker was cancelled with marks still to write: a task writes them
+                    self._schedule_marks()
         try:
             await marked
         except Exception as exc:
