@@ -14,40 +14,25 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 from bot.core.catalog import t
 from bot.core.validation import StrictModel, describe_error
 
-WEEKDAYS = {
-    "mandag": 0,
-    "monday": 0,
-    "tirsdag": 1,
-    "tysdag": 1,
-    "tuesday": 1,
-    "onsdag": 2,
-    "wednesday": 2,
-    "torsdag": 3,
-    "thursday": 3,
-    "fredag": 4,
-    "friday": 4,
-    "lordag": 5,
-    "lørdag": 5,
-    "laurdag": 5,
-    "saturday": 5,
-    "sondag": 6,
-    "søndag": 6,
-    "sundag": 6,
-    "sunday": 6,
-}
-
-WEEK_OF_MONTH = {
-    "first": 1,
-    "første": 1,
-    "second": 2,
-    "andre": 2,
-    "third": 3,
-    "tredje": 3,
-    "fourth": 4,
-    "fjerde": 4,
-    "last": -1,
-    "siste": -1,
-}
+# Weekday names as a municipality may write them: bokmål, nynorsk, English, æøå written plainly too.
+_DAY_NAMES = (  # vocabulary
+    "mandag måndag monday",
+    "tirsdag tysdag tuesday",
+    "onsdag wednesday",
+    "torsdag thursday",
+    "fredag friday",
+    "lørdag lordag laurdag saturday",
+    "søndag sondag sundag sunday",
+)
+WEEKDAYS = {name: day for day, names in enumerate(_DAY_NAMES) for name in names.split()}
+_WEEK_NAMES = (  # vocabulary
+    (1, "first første"),
+    (2, "second andre"),
+    (3, "third tredje"),
+    (4, "fourth fjerde"),
+    (-1, "last siste"),
+)
+WEEK_OF_MONTH = {name: week for week, names in _WEEK_NAMES for name in names.split()}
 
 
 # A routine is due for review when it was last reviewed longer ago than this (slt-bot check, the digest).
