@@ -11,7 +11,6 @@ the median of doubles over the ten runs.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 import random
@@ -26,17 +25,15 @@ import urllib.parse
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
-import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.config import BUNDLED_MUNICIPALITY
 from tests.conftest import REPORT
 from tests.slack_fake import SIGNING_SECRET, event_body, signed_headers
 from tests.teams_fake import message
+from tests.test_replicas import municipality_with_a_due_reminder
 
 PEOPLE = 60
 REMINDERS = "C0CRASH"
@@ -169,32 +166,12 @@ class Server:
         return sum(int(n) for n in re.findall(r"took over (\d+) \w+ items", text))
 
 
-def _with_a_due_reminder(folder: Path) -> Path:
-    """The example municipality with one meeting tomorrow whose reminder to a Slack channel fell due just now."""
-    now = dt.datetime.now(ZoneInfo("Europe/Oslo")) - dt.timedelta(minutes=1)
-    example = yaml.safe_load(BUNDLED_MUNICIPALITY.read_text(encoding="utf-8"))
-    meeting = {**example["meetings"][0]}
-    meeting.update(
-        schedule={"dates": [(now + dt.timedelta(days=1)).date().isoformat()]},
-        start="12:00",
-        end="13:00",
-        channels=[f"slack:{REMINDERS}"],
-        reminders=[{"days_before": 1, "at": now.strftime("%H:%M"), "kind": "link"}],
-        skip_months=[],
-        avoid_school_holidays=False,
-        themes={},
-    )
-    path = folder / "kommune.yaml"
-    path.write_text(yaml.safe_dump({**example, "meetings": [meeting]}, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 def _env(platforms: Platforms, database: Path, door: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "SLT_"))}
     env.update({"DATABASE_URL": f"sqlite:///{database}", "PYTHONPATH": str(ROOT), "SLT_LOG_LEVEL": "INFO"})
     if door == "slack-http":
         # A reminder falls due during the burst: the outbox's sends must not double either.
-        env["SLT_CONFIG"] = str(_with_a_due_reminder(database.parent))
+        env["SLT_CONFIG"] = str(municipality_with_a_due_reminder(database.parent, REMINDERS))
     if door == "teams":
         env["SLT_TEAMS_EMULATOR"] = "1"
     else:

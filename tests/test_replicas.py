@@ -84,7 +84,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _municipality_with_a_due_reminder(folder: Path) -> Path:
+def municipality_with_a_due_reminder(folder: Path, channel: str = REMINDER_CHANNEL) -> Path:
     """The example municipality with one meeting tomorrow whose reminder fell due a minute ago."""
     now = dt.datetime.now(ZoneInfo("Europe/Oslo")) - dt.timedelta(minutes=1)
     example = yaml.safe_load(BUNDLED_MUNICIPALITY.read_text(encoding="utf-8"))
@@ -93,7 +93,7 @@ def _municipality_with_a_due_reminder(folder: Path) -> Path:
         schedule={"dates": [(now + dt.timedelta(days=1)).date().isoformat()]},
         start="12:00",
         end="13:00",
-        channels=[f"slack:{REMINDER_CHANNEL}"],
+        channels=[f"slack:{channel}"],
         reminders=[{"days_before": 1, "at": now.strftime("%H:%M"), "kind": "link"}],
         skip_months=[],
         avoid_school_holidays=False,
@@ -119,7 +119,7 @@ async def test_three_replicas_answer_every_event_once_and_send_the_reminder_once
         pytest.skip("the crafted reminder would fall on the previous day")
     slack = ReplicaSlack()
     base = await slack.start()
-    config = _municipality_with_a_due_reminder(tmp_path)
+    config = municipality_with_a_due_reminder(tmp_path)
     ports = [_free_port() for _ in range(REPLICAS)]
     servers = []
     for index, port in enumerate(ports):
