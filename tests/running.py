@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_bot, build_web_app
@@ -23,3 +25,10 @@ class RunningApp:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.client.close()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts in its own process)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import BUNDLED_MUNICIPALITY
+from tests.running import free_port
 
 SLT_BOT = [sys.executable, "-m", "bot"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,14 +141,8 @@ def test_a_killed_dialog_resumes_in_a_new_process(tmp_path: Path) -> None:
     assert out.index("kan den fortsatt") < out.index("menneskehandel")  # shown again, then answered
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_answers_healthz(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     environ = {k: v for k, v in os.environ.items() if k not in ("SLT_CONFIG",)}
     environ.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "PYTHONPATH": str(ROOT)})
     process = subprocess.Popen(

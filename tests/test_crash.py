@@ -16,7 +16,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.conftest import REPORT
+from tests.running import free_port
 from tests.slack_fake import SIGNING_SECRET, event_body, signed_headers
 from tests.teams_fake import message
 from tests.test_replicas import municipality_with_a_due_reminder
@@ -114,17 +114,11 @@ class Platforms:
             await self.server.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class Server:
     """`slt-bot serve` in its own process, its log kept to count what it replayed."""
 
     def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.env, self.folder, self.port = env, folder, _free_port()
+        self.env, self.folder, self.port = env, folder, free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.logs: list[Path] = []
 

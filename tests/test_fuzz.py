@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import threading
 import urllib.error
 import urllib.parse
@@ -29,6 +28,7 @@ from hypothesis import strategies as st
 from bot.app import build_bot, build_web_app
 from bot.config import BUNDLED_MUNICIPALITY, Settings
 from tests.conftest import FROZEN_NOW, REPORT, FrozenClock, fresh_postgres_database, postgres_skip_reason
+from tests.running import free_port
 from tests.slack_fake import BOT_TOKEN, SIGNING_SECRET, block_action, signed_headers, view_submission
 from tests.teams_fake import FakeConnector, message
 
@@ -50,17 +50,11 @@ ODD = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class Server:
     """The whole app on a local port, served from a background thread's event loop."""
 
     def __init__(self, database_url: str) -> None:
-        dead_api = f"http://127.0.0.1:{_free_port()}/api/"  # nothing listens: the Web API is down
+        dead_api = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens: the Web API is down
         self.settings = Settings(
             database_url=database_url,
             municipality_path=BUNDLED_MUNICIPALITY,
@@ -69,7 +63,7 @@ class Server:
             slack_api_url=dead_api,
             teams_emulator=True,
         )
-        self.port = _free_port()
+        self.port = free_port()
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)

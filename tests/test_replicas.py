@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.config import BUNDLED_MUNICIPALITY
+from tests.running import free_port
 from tests.slack_fake import SIGNING_SECRET, event_body, signed_headers
 
 REPLICAS = 3
@@ -78,12 +78,6 @@ class ReplicaSlack:
             await self.server.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def municipality_with_a_due_reminder(folder: Path, channel: str = REMINDER_CHANNEL) -> Path:
     """The example municipality with one meeting tomorrow whose reminder fell due a minute ago."""
     now = dt.datetime.now(ZoneInfo("Europe/Oslo")) - dt.timedelta(minutes=1)
@@ -120,7 +114,7 @@ async def test_three_replicas_answer_every_event_once_and_send_the_reminder_once
     slack = ReplicaSlack()
     base = await slack.start()
     config = municipality_with_a_due_reminder(tmp_path)
-    ports = [_free_port() for _ in range(REPLICAS)]
+    ports = [free_port() for _ in range(REPLICAS)]
     servers = []
     for index, port in enumerate(ports):
         env = {
