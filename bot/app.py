@@ -100,7 +100,7 @@ def build_router() -> Router:
     router.command("referat", "minutes", coordinators_only=True, help="referat")(outcomes.start)
     router.command("referater", "referata", "outcomes", coordinators_only=True, help="referater")(outcomes.recent)
     router.action(outcomes.SUBMIT_ACTION, private=True)(outcomes.submit)
-    router.command("avlys", coordinators_only=True, help="avlys")(meeting_changes.cancel_menu)
+    router.command("avlys", "cancel-meeting", coordinators_only=True, help="avlys")(meeting_changes.cancel_menu)
     router.command("flytt", "move", coordinators_only=True, help="flytt")(meeting_changes.move_form)
     router.action(meeting_changes.CANCEL_ACTION, private=True)(meeting_changes.cancel)
     router.action(meeting_changes.MOVE_ACTION, private=True)(meeting_changes.move)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import string
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import yaml
-from sqlmodel import select
+from sqlmodel import delete, select
 
-from bot.app import FLOWS_DIR, build_bot, load_flows, load_translations
+from bot.app import FLOWS_DIR, build_bot, build_router, load_flows, load_translations
 from bot.config import BUNDLED_MUNICIPALITY, Settings
 from bot.core.bot import Bot
 from bot.core.catalog import DATA, _catalogue, languages, t
+from bot.core.dialogs import CONTROL_WORDS
+from bot.core.text import fold
 from bot.municipality import load_municipality
-from handlers.digest import build_digest
+from handlers.digest import queue_weekly_digest
 from handlers.reminders import queue_due_reminders
 from storage.models import OutboxMessage
 from tests.conftest import FROZEN_NOW, FrozenClock
@@ -96,6 +100,10 @@ async def test_main_paths_in_the_persons_own_language(example: Bot, language: st
     await person.say("nei")
     end = await person.say("ja")
     assert flow.steps["avverge_varsle"].text.split("*")[1] in end  # its bold first words
+    # The home view (Slack's App Home) in the person's language too.
+    home = await example.handle(replace(person.channel.inbound(""), action="home-view"))
+    labels = [choice.label for reply in home for part in reply.parts for choice in getattr(part, "options", ())]
+    assert t("home.kontakter", language=language) in labels and t("home.kontakter", language="nb") not in labels
     # Someone else, who chose nothing, still gets the municipality's bokmål.
     assert head("help.intro", "nb") in await Conversation(example, user="kollega").say("hjelp")
 
@@ -122,36 +130,64 @@ async def test_an_unknown_language_gets_the_choices(example: Bot) -> None:
     assert "«klingon»" in reply and "Bokmål" in reply and "Nynorsk" in reply and "English" in reply
 
 
-@pytest.fixture
-async def fjordvik(database_url: str) -> AsyncIterator[Bot]:
-    clock = FrozenClock(FROZEN_NOW)
-    bot = build_bot(Settings(database_url=database_url, municipality_path=FJORDVIK), clock=clock)
+def _municipality_file(language: str, folder: Path) -> Path:
+    """Fjordvik's own nynorsk file, or the example municipality with English as its language."""
+    if language == "nn":
+        return FJORDVIK
+    data = yaml.safe_load(BUNDLED_MUNICIPALITY.read_text(encoding="utf-8"))
+    data["language"] = language
+    path = folder / f"kommune-{language}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("language", OTHERS)
+async def test_a_municipality_speaks_its_language_in_reminders_and_the_digest(
+    database_url: str, tmp_path: Path, language: str
+) -> None:
+    path = _municipality_file(language, tmp_path)
+    assert load_municipality(path).language == language
+    bot = build_bot(Settings(database_url=database_url, municipality_path=path), clock=FrozenClock(FROZEN_NOW))
     await bot.start()
-    yield bot
-    await bot.close()
+    try:
+        ctx = bot.context
+        # The weekly digest, queued as the scheduler does, to every coordinator.
+        assert await queue_weekly_digest(ctx) == len(ctx.municipality.coordinators)
+        async with ctx.db.session() as session:
+            digests = (await session.exec(select(OutboxMessage))).all()
+            await session.exec(delete(OutboxMessage))  # type: ignore[call-overload]
+            await session.commit()
+        assert all(head("digest.title", language) in str(d.payload) for d in digests)
+        # Every reminder due in the next weeks, queued as the scheduler would, reads in the municipality's language.
+        clock = ctx.clock
+        assert isinstance(clock, FrozenClock)
+        queued = 0
+        for _ in range(24 * 30):
+            clock.advance(hours=1)
+            queued += await queue_due_reminders(ctx)
+            if queued:
+                break
+        assert queued
+        async with ctx.db.session() as session:
+            message = (await session.exec(select(OutboxMessage))).first()
+        assert message is not None
+        text = str(message.payload)
+        keys = ("reminders.today", "reminders.tomorrow", "reminders.in_a_week")
+        assert any(head(key, language) in text for key in keys)
+        assert not any(head(key, "nb") in text for key in keys)
+    finally:
+        await bot.close()
 
 
-async def test_a_nynorsk_municipality_speaks_nynorsk_in_reminders_and_the_digest(fjordvik: Bot) -> None:
-    ctx = fjordvik.context
-    data = yaml.safe_load(FJORDVIK.read_text(encoding="utf-8"))
-    assert data["language"] == "nn"
-    digest = (await build_digest(ctx)).parts[0]
-    assert head("digest.title", "nn") in getattr(digest, "text", "")
-    # Every reminder due in the next weeks, queued as the scheduler would, reads in nynorsk.
-    clock = ctx.clock
-    assert isinstance(clock, FrozenClock)
-    queued = 0
-    for _ in range(24 * 30):
-        clock.advance(hours=1)
-        queued += await queue_due_reminders(ctx)
-        if queued:
-            break
-    assert queued
-    async with ctx.db.session() as session:
-        message = (await session.exec(select(OutboxMessage))).first()
-    assert message is not None
-    text = str(message.payload)
-    assert any(head(key, "nn") in text for key in ("reminders.today", "reminders.tomorrow", "reminders.in_a_week"))
+@pytest.mark.parametrize("language", ["nb", *OTHERS])
+def test_every_command_word_in_the_help_works(language: str) -> None:
+    """The help in each language shows words that the bot takes, for the command the line describes."""
+    router = build_router()
+    for entry in router.help_entries:
+        word = t(f"help.cmd.{entry.key}", language=language).split()[0]
+        command = router.find_command(word)
+        assert command is not None and command.help == entry.key, (language, entry.key, word)
+    assert fold(t("help.cmd.avbryt", language=language)) in CONTROL_WORDS
 
 
 async def test_the_municipalitys_own_texts_per_language_with_fallback(example: Bot) -> None:
