@@ -14,6 +14,7 @@ from bot.core.parts import norwegian_date
 from bot.core.proactive import queue
 from handlers.content import review_reminder
 from handlers.escalation import recommendation_label
+from handlers.measures import overdue_lines
 from handlers.meetings import next_of_each
 from handlers.privacy.audit import audited
 from handlers.privacy.counts import breakdown, count_text
@@ -56,6 +57,9 @@ async def build_digest(ctx: Context) -> Reply:
         parts.append(Facts(title=t("digest.follow_ups_title"), items=items))
     else:
         parts.append(Text(t("digest.no_follow_ups")))
+    overdue = await overdue_lines(ctx)
+    if overdue:
+        parts.append(Text("\n".join([t("digest.overdue_measures_title"), *(f"- {line}" for line in overdue)])))
     meetings = await next_of_each(ctx)
     if meetings:
         parts.append(Facts(title=t("digest.meetings_title"), items=tuple(meetings)))

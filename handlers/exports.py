@@ -1,6 +1,7 @@
 """Which records an export holds and its columns, the same for every format (bot/export.py writes CSV or XLSX).
 
-No column names a person: topics have no submitter, escalation records no user, outcomes not who recorded them.
+No column names a person: topics have no submitter, escalation records no user, outcomes and measures not who
+recorded them.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from typing import Any
 from bot.core.context import Context
 from handlers.privacy.audit import audited
 from storage import escalations as escalation_store
+from storage import measures as measure_store
 from storage import outcomes as outcome_store
 from storage import topics as topic_store
-from storage.models import EscalationRecord, MeetingOutcome, Topic
+from storage.models import EscalationRecord, Measure, MeetingOutcome, Topic
 
 COLUMNS = {
     "topics": ("id", "text", "status", "created_at", "votes", "meeting_date"),
@@ -40,6 +42,7 @@ COLUMNS = {
         "follow_up_date",
         "status",
     ),
+    "measures": ("id", "outcome_id", "what", "responsible", "due", "evaluate_on", "status", "evaluation"),
 }
 
 
@@ -52,6 +55,8 @@ async def export_records(ctx: Context, kind: str, *, actor: str) -> tuple[tuple[
             rows = escalation_rows(await escalation_store.all_escalations(session))
         elif kind == "outcomes":
             rows = outcome_rows(await outcome_store.all_outcomes(session))
+        elif kind == "measures":
+            rows = measure_rows(await measure_store.all_measures(session))
         else:
             raise ValueError(f"unknown record kind {kind!r}")
         await audited(session, ctx, actor=actor, action="export", kind=kind, count=len(rows))
@@ -108,4 +113,21 @@ def outcome_rows(outcomes: list[MeetingOutcome]) -> list[dict[str, Any]]:
             "status": o.status,
         }
         for o in outcomes
+    ]
+
+
+def measure_rows(measures: list[Measure]) -> list[dict[str, Any]]:
+    """Measures as export rows (not the coordinator who recorded them)."""
+    return [
+        {
+            "id": m.id,
+            "outcome_id": m.outcome_id,
+            "what": m.what,
+            "responsible": m.responsible,
+            "due": m.due.isoformat() if m.due else None,
+            "evaluate_on": m.evaluate_on.isoformat() if m.evaluate_on else None,
+            "status": m.status,
+            "evaluation": m.evaluation,
+        }
+        for m in measures
     ]

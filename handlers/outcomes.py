@@ -6,6 +6,7 @@ coordinator who recorded it when the follow-up date comes.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -15,8 +16,10 @@ from bot.core.messages import Choice, Form, FormField, Inbound, Part, Reply, Tex
 from bot.core.parts import norwegian_date
 from bot.core.proactive import queue
 from bot.core.text import parse_date
+from handlers.measures import new_measure
 from handlers.privacy.audit import audited
 from handlers.privacy.screen import screen_for
+from storage import measures as measure_store
 from storage import outcomes as store
 from storage.models import MeetingOutcome
 
@@ -80,6 +83,13 @@ def outcome_form(ctx: Context) -> Reply:
                 options=services,
             ),
             FormField(f"measure{i}_due", t("outcomes.f.measure_due", n=i), kind="date", required=False),
+            FormField(
+                f"measure{i}_evaluate",
+                t("outcomes.f.measure_evaluate", n=i),
+                kind="date",
+                required=False,
+                hint=t("outcomes.measure_evaluate_hint"),
+            ),
         ]
     fields += [
         FormField("stafettholder", t("outcomes.f.stafettholder"), kind="select", required=False, options=services),
@@ -124,6 +134,15 @@ def _lines(values: dict[str, Any], name: str) -> list[str]:
     return [" ".join(line.split()) for line in re.split(r"[\n;]", text) if line.strip()]
 
 
+def _date(values: dict[str, Any], name: str, label: str, problems: list[str]) -> dt.date | None:
+    """An optional date field; a problem is noted when something was typed that is not a date."""
+    typed = _text(values, name)
+    day = parse_date(typed) if typed else None
+    if typed and day is None:
+        problems.append(t("outcomes.err.date", field=label))
+    return day
+
+
 def _list(values: dict[str, Any], name: str) -> list[str]:
     value = values.get(name, [])
     if isinstance(value, str):
@@ -150,20 +169,13 @@ async def submit(inbound: Inbound, ctx: Context) -> list[Reply]:
     status = _text(values, "status") or "open"
     if status not in STATUSES:
         problems.append(t("outcomes.err.required", field=t("outcomes.f.status")))
-    measures = []
+    measures: list[tuple[str, str, dt.date | None, dt.date | None]] = []
     for i in range(1, MEASURES + 1):
-        what, due_text = _text(values, f"measure{i}_what"), _text(values, f"measure{i}_due")
-        due = parse_date(due_text) if due_text else None
-        if due_text and due is None:
-            problems.append(t("outcomes.err.date", field=t("outcomes.f.measure_due", n=i)))
+        what = _text(values, f"measure{i}_what")
+        due = _date(values, f"measure{i}_due", t("outcomes.f.measure_due", n=i), problems)
+        evaluate_on = _date(values, f"measure{i}_evaluate", t("outcomes.f.measure_evaluate", n=i), problems)
         if what:
-            measures.append(
-                {
-                    "what": what,
-                    "responsible": _text(values, f"measure{i}_responsible"),
-                    "due": due.isoformat() if due else None,
-                }
-            )
+            measures.append((what, _text(values, f"measure{i}_responsible"), due, evaluate_on))
     screen = screen_for(ctx.municipality)
     for name in FREE_TEXT:
         screening = screen(_text(values, name))
@@ -180,7 +192,10 @@ async def submit(inbound: Inbound, ctx: Context) -> list[Reply]:
         consent_archived_in=_text(values, "consent_archived_in"),
         known=_text(values, "known"),
         topics=_lines(values, "topics"),
-        measures=measures,
+        measures=[
+            {"what": what, "responsible": who, "due": due.isoformat() if due else None}
+            for what, who, due, _ in measures
+        ],
         stafettholder=_text(values, "stafettholder"),
         notifications=_list(values, "notifications"),
         follow_up_date=follow_up,
@@ -190,6 +205,20 @@ async def submit(inbound: Inbound, ctx: Context) -> list[Reply]:
     )
     async with ctx.db.session() as session:
         stored = await store.add_outcome(session, outcome=outcome)
+        assert stored.id is not None
+        tracked = [
+            new_measure(
+                outcome_id=stored.id,
+                what=what,
+                responsible=who,
+                due=due,
+                evaluate_on=evaluate_on,
+                coordinator=inbound.user_id,
+                now=ctx.clock(),
+            )
+            for what, who, due, evaluate_on in measures
+        ]
+        await measure_store.add_measures(session, measures=tracked)
     when = t("outcomes.follow_up_note", date=norwegian_date(follow_up)) if follow_up else ""
     return [
         Reply.text(

@@ -179,6 +179,26 @@ class MeetingOutcome(SQLModel, table=True):
     created_at: dt.datetime = _when(nullable=False)
 
 
+class Measure(SQLModel, table=True):
+    """A measure (tiltak) decided in a meeting, followed up until it is evaluated or dropped; never a person."""
+
+    __tablename__ = "measure"
+
+    municipality_id: str = _municipality()
+    id: int | None = Field(default=None, primary_key=True)
+    outcome_id: int = Field(index=True)
+    what: str = Field(max_length=300)
+    # A service or role, never a person's name.
+    responsible: str = Field(default="", max_length=100)
+    due: dt.date | None = Field(default=None, index=True)
+    evaluate_on: dt.date | None = Field(default=None, index=True)
+    status: str = Field(default="open", max_length=20, index=True)
+    evaluation: str = Field(default="", max_length=2000)
+    # The coordinator who recorded the referat, reminded before the dates; never exported.
+    coordinator: str = Field(max_length=300)
+    updated_at: dt.datetime = _when(nullable=False)
+
+
 class AuditEntry(SQLModel, table=True):
     """Who read or exported which kind of record, and when; never the content."""
 
@@ -306,6 +326,7 @@ SCOPED_MODELS: tuple[type[SQLModel], ...] = (
     EscalationRecord,
     EscalationCategory,
     MeetingOutcome,
+    Measure,
     AuditEntry,
     OccurrenceOverride,
     ContentEdit,

@@ -8,6 +8,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.measures import delete_measures_of
 from storage.models import MeetingOutcome
 
 
@@ -38,6 +39,8 @@ async def all_outcomes(session: AsyncSession) -> list[MeetingOutcome]:
 
 
 async def delete_outcomes_before(session: AsyncSession, *, day: dt.date) -> int:
-    """Delete records whose meeting date is before `day`; returns how many."""
+    """Delete records (and their measures) whose meeting date is before `day`; returns how many records."""
+    old = select(MeetingOutcome.id).where(col(MeetingOutcome.meeting_date) < day)
+    await delete_measures_of(session, outcome_ids=[i for i in (await session.exec(old)).all() if i is not None])
     result = await session.exec(delete(MeetingOutcome).where(col(MeetingOutcome.meeting_date) < day))
     return int(getattr(result, "rowcount", 0))

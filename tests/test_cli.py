@@ -250,6 +250,9 @@ def test_export_escalations_and_outcomes(tmp_path: Path) -> None:
                 "",
                 "",
                 "",
+                "",
+                "",
+                "",
                 "1",
             ]
         )
@@ -260,6 +263,19 @@ def test_export_escalations_and_outcomes(tmp_path: Path) -> None:
     assert outcomes[0]["meeting_type"] == "SLT-innsatsteam"
     assert outcomes[0]["measures"] == [{"what": "Foreldremøte", "responsible": "Skole", "due": "2026-12-15"}]
     assert run(["export", "outcomes", "--format", "xlsx", "--out", str(tmp_path / "o.xlsx")], tmp_path).returncode == 0
+    measures = json.loads(run(["export", "measures"], tmp_path).stdout)
+    assert measures == [
+        {
+            "id": 1,
+            "outcome_id": 1,
+            "what": "Foreldremøte",
+            "responsible": "Skole",
+            "due": "2026-12-15",
+            "evaluate_on": "2027-01-12",
+            "status": "open",
+            "evaluation": "",
+        }
+    ]
     for user_id in ("console-user", "console:koordinator"):
         assert user_id not in json.dumps(escalations) + json.dumps(outcomes)
 

@@ -24,9 +24,12 @@ GOOD_FORM = [
     "Foreldremøte om rus",
     "1",
     "15.12.2026",
+    "2027-01-20",  # evaluate on
     "Bekymringssamtaler",
     "4",
     "2026-12-10",
+    "",  # evaluate on: four weeks after the deadline
+    "",
     "",
     "",
     "",

@@ -1,0 +1,260 @@
+"""`tiltak`: the measures decided in meetings, followed up until they are done, evaluated or dropped.
+
+Every measure in a referat becomes a tracked item (handlers/outcomes.py). Coordinators list the open ones, mark
+them done, write an evaluation (screened for personal data) or move a date; the coordinator who recorded the
+referat is reminded before the deadline and the evaluation date, once each, through the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.core.catalog import t, use_language
+from bot.core.context import Context
+from bot.core.messages import Choice, Choices, Form, FormField, Inbound, Part, Reply, Text
+from bot.core.parts import norwegian_date
+from bot.core.proactive import queue
+from bot.core.text import parse_date
+from handlers.privacy.audit import audited
+from handlers.privacy.screen import screen_for
+from storage import measures as store
+from storage.models import Measure
+
+ACTION = "measure"
+EVALUATE_ACTION = "measure-evaluate"
+MOVE_ACTION = "measure-move"
+STATUSES = ("open", "done", "evaluated", "dropped")
+# Without a date of its own, a measure is evaluated four weeks after its deadline (about the next meeting).
+EVALUATE_AFTER = dt.timedelta(days=28)
+# The coordinator is reminded this long before a deadline or an evaluation date.
+REMIND_AHEAD = dt.timedelta(days=7)
+SHOWN = 15
+MAX_EVALUATION = 1000
+
+
+def new_measure(
+    *,
+    outcome_id: int,
+    what: str,
+    responsible: str,
+    due: dt.date | None,
+    evaluate_on: dt.date | None,
+    coordinator: str,
+    now: dt.datetime,
+) -> Measure:
+    """A measure from a referat, with the default evaluation date where none was given."""
+    if evaluate_on is None and due is not None:
+        evaluate_on = due + EVALUATE_AFTER
+    return Measure(
+        outcome_id=outcome_id,
+        what=what,
+        responsible=responsible,
+        due=due,
+        evaluate_on=evaluate_on,
+        coordinator=coordinator,
+        updated_at=now,
+    )
+
+
+def _today(ctx: Context) -> dt.date:
+    return ctx.clock().astimezone(ctx.municipality.tz).date()
+
+
+def is_overdue(measure: Measure, today: dt.date) -> bool:
+    """Open past its deadline, or not evaluated past its evaluation date."""
+    if measure.status == "open" and measure.due is not None and measure.due < today:
+        return True
+    return measure.status in store.FOLLOWED_UP and measure.evaluate_on is not None and measure.evaluate_on < today
+
+
+def measure_line(measure: Measure, today: dt.date) -> str:
+    """'#4 Foreldremøte om rus · Skole · frist 1. februar 2027 · åpen · forfalt'."""
+    pieces = [f"#{measure.id} {measure.what}", measure.responsible or "-"]
+    if measure.due:
+        pieces.append(t("measures.due", date=norwegian_date(measure.due)))
+    if measure.evaluate_on:
+        pieces.append(t("measures.evaluate_on", date=norwegian_date(measure.evaluate_on)))
+    pieces.append(t(f"measures.status.{measure.status}"))
+    if is_overdue(measure, today):
+        pieces.append(t("measures.overdue"))
+    return " · ".join(pieces)
+
+
+def _buttons(measure: Measure) -> Choices:
+    options = [Choice(t("measures.button.done"), "done")] if measure.status == "open" else []
+    options += [
+        Choice(t("measures.button.evaluate"), "evaluate"),
+        Choice(t("measures.button.move"), "move"),
+        Choice(t("measures.button.drop"), "drop"),
+    ]
+    return Choices(action=f"{ACTION}:{measure.id}", options=tuple(options))
+
+
+async def list_measures(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """`tiltak` for coordinators: open and not yet evaluated measures, overdue ones marked, with buttons. Audited."""
+    today = _today(ctx)
+    async with ctx.db.session() as session:
+        measures = await store.followed_up(session, limit=SHOWN + 1)
+        await audited(session, ctx, actor=inbound.user_id, action="read", kind="measures", count=len(measures))
+    if not measures:
+        return [Reply.text(t("measures.none"), ephemeral=True)]
+    parts: list[Part] = [Text(t("measures.title"))]
+    for measure in measures[:SHOWN]:
+        parts += [Text(measure_line(measure, today)), _buttons(measure)]
+    if len(measures) > SHOWN:
+        parts.append(Text(t("measures.more")))
+    return [Reply(parts=tuple(parts), ephemeral=True)]
+
+
+async def _measure(inbound: Inbound, ctx: Context) -> Measure | None:
+    ident = (inbound.action or "").partition(":")[2]
+    if not ident.isdigit():
+        return None
+    async with ctx.db.session() as session:
+        return await store.get_measure(session, measure_id=int(ident))
+
+
+async def choose(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """A button under a measure: done and dropped at once; evaluate and move open a form."""
+    if not ctx.municipality.is_coordinator(inbound.user_id):
+        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
+    measure, value = await _measure(inbound, ctx), inbound.values.get("value", "")
+    if measure is None or value not in ("done", "drop", "evaluate", "move"):
+        return [Reply.text(t("measures.unknown"), ephemeral=True)]
+    if value == "evaluate":
+        return [evaluation_form(measure)]
+    if value == "move":
+        return [move_form(measure)]
+    status = "done" if value == "done" else "dropped"
+    await _save(ctx, measure.id, status=status)
+    return [Reply.text(t(f"measures.marked.{status}", id=measure.id), ephemeral=True)]
+
+
+def evaluation_form(measure: Measure) -> Reply:
+    """How did it go: one screened text; saving marks the measure evaluated."""
+    field = FormField(
+        "evaluation", t("measures.f.evaluation"), kind="multiline", hint=t("outcomes.no_names"), max_length=1000
+    )
+    form = Form(
+        action=f"{EVALUATE_ACTION}:{measure.id}",
+        title=t("measures.evaluation_title", id=measure.id),
+        fields=(field,),
+        submit_label=t("measures.save"),
+    )
+    return Reply(parts=(Text(measure.what), form), ephemeral=True)
+
+
+def move_form(measure: Measure) -> Reply:
+    """New deadline and evaluation date; an empty field keeps the date it has."""
+    fields = (
+        FormField("due", t("measures.f.due"), kind="date", required=False, hint=_shown(measure.due)),
+        FormField(
+            "evaluate_on", t("measures.f.evaluate_on"), kind="date", required=False, hint=_shown(measure.evaluate_on)
+        ),
+    )
+    form = Form(
+        action=f"{MOVE_ACTION}:{measure.id}",
+        title=t("measures.move_title", id=measure.id),
+        fields=fields,
+        submit_label=t("measures.save"),
+    )
+    return Reply(parts=(Text(measure.what), form), ephemeral=True)
+
+
+def _shown(day: dt.date | None) -> str:
+    return t("measures.now", date=norwegian_date(day)) if day else ""
+
+
+async def open_form(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """Reopen the evaluation or move form named in the action."""
+    measure = await _measure(inbound, ctx)
+    if measure is None:
+        return [Reply.text(t("measures.unknown"), ephemeral=True)]
+    return [move_form(measure) if (inbound.action or "").startswith(MOVE_ACTION) else evaluation_form(measure)]
+
+
+async def submit_evaluation(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """Save an evaluation that passes the personal-data screen; otherwise nothing is saved and the form returns."""
+    if not ctx.municipality.is_coordinator(inbound.user_id):
+        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
+    measure = await _measure(inbound, ctx)
+    if measure is None:
+        return [Reply.text(t("measures.unknown"), ephemeral=True)]
+    raw = inbound.values.get("evaluation", "")
+    text = " ".join((raw if isinstance(raw, str) else " ".join(raw)).split())[:MAX_EVALUATION]
+    if not text:
+        return [Reply.text(t("measures.err.empty"), ephemeral=True), evaluation_form(measure)]
+    screening = screen_for(ctx.municipality)(text)
+    if not screening.clean:
+        problem = t("outcomes.err.personal", kinds=", ".join(screening.kinds), text=screening.redacted)
+        return [Reply.text(f"{t('measures.not_saved')} {problem}", ephemeral=True), evaluation_form(measure)]
+    await _save(ctx, measure.id, status="evaluated", evaluation=text)
+    return [Reply.text(t("measures.marked.evaluated", id=measure.id), ephemeral=True)]
+
+
+async def submit_move(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """Move the deadline or the evaluation date (or both)."""
+    if not ctx.municipality.is_coordinator(inbound.user_id):
+        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
+    measure = await _measure(inbound, ctx)
+    if measure is None:
+        return [Reply.text(t("measures.unknown"), ephemeral=True)]
+    dates: dict[str, dt.date] = {}
+    for name in ("due", "evaluate_on"):
+        raw = inbound.values.get(name, "")
+        typed = (raw if isinstance(raw, str) else "").strip()
+        day = parse_date(typed) if typed else None
+        if typed and day is None:
+            field = t(f"measures.f.{name}")
+            return [Reply.text(t("outcomes.err.date", field=field), ephemeral=True), move_form(measure)]
+        if day is not None:
+            dates[name] = day
+    if not dates:
+        return [Reply.text(t("measures.err.no_date"), ephemeral=True), move_form(measure)]
+    saved = await _save(ctx, measure.id, **dates)
+    return [Reply.text(t("measures.moved", line=measure_line(saved, _today(ctx))), ephemeral=True)]
+
+
+async def _save(ctx: Context, measure_id: int | None, **changes: object) -> Measure:
+    async with ctx.db.session() as session:
+        measure = await store.get_measure(session, measure_id=measure_id or 0)
+        assert measure is not None
+        for name, value in changes.items():
+            setattr(measure, name, value)
+        measure.updated_at = ctx.clock()
+        session.add(measure)
+        await session.flush()
+        return measure
+
+
+async def remind_measures(ctx: Context) -> int:
+    """Queue reminders before each deadline and evaluation date, once per measure and date (the outbox key)."""
+    use_language(ctx.municipality.language)
+    today = _today(ctx)
+    queued = 0
+    async with ctx.db.session() as session:
+        for measure in await store.coming_dates(session, until=today + REMIND_AHEAD):
+            dates = [("due", measure.due)] if measure.status == "open" else []
+            dates.append(("evaluate", measure.evaluate_on))
+            for kind, day in dates:
+                if day is None or day > today + REMIND_AHEAD:
+                    continue
+                reply = Reply.text(t(f"measures.reminder.{kind}", line=measure_line(measure, today)))
+                for target in _reminded(ctx, measure):
+                    key = f"measure-{kind}:{measure.id}:{day.isoformat()}:{target}"
+                    queued += await queue(session, key=key, target=target, reply=reply, now=ctx.clock())
+    return queued
+
+
+def _reminded(ctx: Context, measure: Measure) -> tuple[str, ...]:
+    """The coordinator who recorded the referat; every coordinator if that one is no longer one."""
+    if ctx.municipality.is_coordinator(measure.coordinator):
+        return (measure.coordinator,)
+    return tuple(ctx.municipality.coordinators)
+
+
+async def overdue_lines(ctx: Context) -> list[str]:
+    """The overdue measures, a line each (for the digest)."""
+    today = _today(ctx)
+    async with ctx.db.session() as session:
+        return [measure_line(m, today) for m in await store.overdue(session, today=today)]
