@@ -34,7 +34,7 @@ from handlers import (
     reminders,
     retention,
 )
-from handlers.planning import calendar
+from handlers.planning import calendar, yearwheel
 from storage.db import Database
 from storage.outbox import count_failed
 
@@ -120,7 +120,14 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
             timeout=DIALOG_TIMEOUT,
             translations=translations,
         )
-        contexts[key] = Context(db=db, content=content, clock=clock, dialogs=dialogs, commands=router.help_entries)
+        contexts[key] = Context(
+            db=db,
+            content=content,
+            clock=clock,
+            dialogs=dialogs,
+            commands=router.help_entries,
+            public_url=settings.public_url,
+        )
     everyone = tuple(municipality for municipality, _ in files.values())
     contexts = {key: replace(ctx, deployment=everyone) for key, ctx in contexts.items()}
     # With one municipality the runtime's database is that municipality's view, so what it writes is its own.
@@ -144,6 +151,7 @@ def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier], channels: Sequen
 
     async def follow_ups() -> int:
         follow_up = sum([await outcomes.remind_follow_ups(ctx) for ctx in contexts])
+        follow_up += sum([await yearwheel.remind_tasks(ctx) for ctx in contexts])
         return follow_up + sum([await measures.remind_measures(ctx) for ctx in contexts])
 
     async def retention_run() -> dict[str, int]:
@@ -258,11 +266,28 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
             headers={"Content-Disposition": f'inline; filename="slt-moter-{ctx.municipality.id}.ics"'},
         )
 
-    # One municipality: /calendar.ics. Several: each its own feed, /calendar/<id>.ics.
+    async def year_wheel(request: web.Request) -> web.Response:
+        key = request.match_info.get("municipality")
+        ctx = bot.contexts.get(key) if key else bot.context
+        year = request.query.get("year", "")
+        if ctx is None or (year and not (year.isdigit() and yearwheel.FIRST_YEAR <= int(year) <= yearwheel.LAST_YEAR)):
+            raise web.HTTPNotFound()
+        svg = await yearwheel.wheel_svg(ctx, int(year) if year else None)
+        headers = {"Cache-Control": "public, max-age=3600"}
+        if request.path.endswith(".svg"):
+            return web.Response(text=svg, content_type="image/svg+xml", charset="utf-8", headers=headers)
+        png = await asyncio.get_running_loop().run_in_executor(None, yearwheel.svg_to_png, svg)
+        return web.Response(body=png, content_type="image/png", headers=headers)
+
+    # One municipality: /calendar.ics and /arshjul.svg. Several: each its own, /calendar/<id>.ics, /arshjul/<id>.svg.
     if len(bot.contexts) == 1:
         app.router.add_get("/calendar.ics", calendar_feed)
+        app.router.add_get("/arshjul.svg", year_wheel)
+        app.router.add_get("/arshjul.png", year_wheel)
     else:
         app.router.add_get("/calendar/{municipality}.ics", calendar_feed)
+        app.router.add_get("/arshjul/{municipality}.svg", year_wheel)
+        app.router.add_get("/arshjul/{municipality}.png", year_wheel)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await bot.start()

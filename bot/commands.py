@@ -25,6 +25,7 @@ from handlers import (
     topics,
     votes,
 )
+from handlers.planning import yearwheel
 
 
 def build_router() -> Router:
@@ -67,6 +68,9 @@ def build_router() -> Router:
     router.action(meeting_changes.CANCEL_ACTION, private=True)(meeting_changes.cancel)
     router.action(meeting_changes.MOVE_ACTION, private=True)(meeting_changes.move)
     router.command("innhold", "innhald", "content", coordinators_only=True, private=True, help="innhold")(content.menu)
+    router.command("årshjul", "årshjulet", "arshjul", "yearwheel", "year-wheel", takes_text=True, help="arshjul")(
+        yearwheel.show
+    )
     router.command("språk", "mål", "language", takes_text=True, help="sprak")(language.choose)
     router.action(language.ACTION)(language.pick)
     router.action(content.PICK_ACTION, private=True)(content.pick_contact)

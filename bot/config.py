@@ -37,11 +37,15 @@ class Settings:
     # Serve /api/messages without authentication, for the Bot Framework Emulator and local tests only.
     teams_emulator: bool = False
     log_level: str = "INFO"
+    # The server's address as Slack, Teams and browsers reach it, for pictures and download links in chat.
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         """Refuse the one combination that would silently weaken authentication."""
         if self.teams_emulator and self.microsoft_app_id:
             raise SettingsError(t("settings.emulator_with_app_id"))
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise SettingsError(t("settings.bad_public_url", value=self.public_url[:80]))
 
     @property
     def teams_enabled(self) -> bool:
@@ -89,4 +93,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         microsoft_app_tenant_id=get("MICROSOFT_APP_TENANT_ID", ""),
         teams_emulator=get("SLT_TEAMS_EMULATOR", "0") == "1",
         log_level=get("SLT_LOG_LEVEL", defaults.log_level).upper(),
+        public_url=get("SLT_PUBLIC_URL", ""),
     )

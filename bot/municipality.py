@@ -12,7 +12,8 @@ import yaml
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from bot.core.catalog import t
-from bot.core.validation import StrictModel, describe_error
+from bot.core.validation import StrictModel, describe_error, language_codes
+from bot.yearly import Level, YearlyTask, default_tasks, level_of
 
 # Weekday names as a municipality may write them: bokmål, nynorsk, English, æøå written plainly too.
 _DAY_NAMES = (  # vocabulary
@@ -75,15 +76,6 @@ def _platform_ids(values: Any) -> Any:
 PlatformIds = Annotated[tuple[str, ...], BeforeValidator(_platform_ids)]
 
 
-def _translations(values: Any) -> Any:
-    """`translations: {en: {role: Police contact}}`: per language code, some of the entry's texts."""
-    if isinstance(values, dict):
-        for code in values:
-            if not (isinstance(code, str) and code.isalpha() and len(code) in (2, 3)):
-                raise ValueError(t("municipality.bad_language", value=code))
-    return values
-
-
 ContactTexts = dict[Literal["role", "when"], str]
 RoutineTexts = dict[Literal["title", "summary"], str]
 MeetingTexts = dict[Literal["name", "description"], str]
@@ -101,7 +93,7 @@ class Contact(StrictModel):
     keywords: tuple[str, ...] = ()
     source: str
     # Its role and when-text in other languages (the bot falls back to what is above).
-    translations: Annotated[dict[str, ContactTexts], BeforeValidator(_translations)] = Field(default_factory=dict)
+    translations: Annotated[dict[str, ContactTexts], BeforeValidator(language_codes)] = Field(default_factory=dict)
 
 
 class Routine(StrictModel):
@@ -115,7 +107,7 @@ class Routine(StrictModel):
     keywords: tuple[str, ...] = ()
     last_reviewed: dt.date
     contacts: tuple[str, ...] = ()
-    translations: Annotated[dict[str, RoutineTexts], BeforeValidator(_translations)] = Field(default_factory=dict)
+    translations: Annotated[dict[str, RoutineTexts], BeforeValidator(language_codes)] = Field(default_factory=dict)
 
     @field_validator("url")
     @classmethod
@@ -191,7 +183,14 @@ class MeetingSeries(StrictModel):
     channels: PlatformIds = ()
     takes_topics: bool = False
     reminders: tuple[ReminderRule, ...] = ()
-    translations: Annotated[dict[str, MeetingTexts], BeforeValidator(_translations)] = Field(default_factory=dict)
+    # Its ring in the year wheel; guessed from the id and name when left out.
+    level: Level | None = None
+    translations: Annotated[dict[str, MeetingTexts], BeforeValidator(language_codes)] = Field(default_factory=dict)
+
+    @property
+    def ring(self) -> Level:
+        """The SLT level of this meeting (politisk, koordinering or operativ)."""
+        return self.level or level_of(self.id, self.name)
 
     @model_validator(mode="after")
     def _times(self) -> MeetingSeries:
@@ -253,6 +252,7 @@ class Municipality(StrictModel):
     contacts: tuple[Contact, ...]
     routines: tuple[Routine, ...]
     meetings: tuple[MeetingSeries, ...] = ()
+    yearly_tasks: tuple[YearlyTask, ...] = Field(default_factory=default_tasks)
     school_holidays: tuple[Period, ...] = ()
     coordinators: PlatformIds = ()
     channels: PlatformIds = ()

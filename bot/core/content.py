@@ -17,6 +17,7 @@ import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.municipality import Contact, MeetingSeries, Municipality, Routine
+from bot.yearly import YearlyTask
 from storage import content as store
 from storage.db import Database
 from storage.models import ContentEdit
@@ -52,10 +53,11 @@ def _routine(routine: Routine, fields: dict[str, Any] | None) -> Routine:
 
 def in_language(municipality: Municipality, language: str) -> Municipality:
     """The municipality with its entries' texts in a language, where the file gives them (else as written)."""
-    entries: tuple[Contact | Routine | MeetingSeries, ...] = (
+    entries: tuple[Contact | Routine | MeetingSeries | YearlyTask, ...] = (
         *municipality.contacts,
         *municipality.routines,
         *municipality.meetings,
+        *municipality.yearly_tasks,
     )
     if not any(language in entry.translations for entry in entries):
         return municipality
@@ -67,6 +69,7 @@ def in_language(municipality: Municipality, language: str) -> Municipality:
         "contacts": tuple(localized(c) for c in municipality.contacts),
         "routines": tuple(localized(r) for r in municipality.routines),
         "meetings": tuple(localized(m) for m in municipality.meetings),
+        "yearly_tasks": tuple(localized(task) for task in municipality.yearly_tasks),
     }
     return municipality.model_copy(update=update)
 

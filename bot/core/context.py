@@ -35,6 +35,8 @@ class Context:
     deployment: tuple[Municipality, ...] = ()
     # The people's language choices (`språk`).
     languages: Languages = field(default_factory=Languages)
+    # Where the server is reached from outside (SLT_PUBLIC_URL), for pictures and links in chat; empty: none.
+    public_url: str = ""
 
     @property
     def municipality(self) -> Municipality:

@@ -79,6 +79,14 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture the platform fetches from a URL (PNG), with the text read out in its place."""
+
+    url: str
+    alt: str
+
+
+@dataclass(frozen=True)
 class Choice:
     """One option of a Choices part: the label the user sees and the value the action carries."""
 
@@ -126,7 +134,7 @@ class Form:
     submit_label: str = ""
 
 
-Part = Text | Facts | Link | Choices | Form
+Part = Text | Facts | Link | Image | Choices | Form
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,14 @@ class Reply:
         return "\n".join(part.text for part in self.parts if isinstance(part, Text))
 
 
-_PART_TYPES: dict[str, type[Part]] = {"text": Text, "facts": Facts, "link": Link, "choices": Choices, "form": Form}
+_PART_TYPES: dict[str, type[Part]] = {
+    "text": Text,
+    "facts": Facts,
+    "link": Link,
+    "image": Image,
+    "choices": Choices,
+    "form": Form,
+}
 
 
 def inbound_to_payload(inbound: Inbound) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -56,3 +57,12 @@ def describe_error(error: ValidationError) -> str:
         where = f"{where}.{located['field']}" if first["loc"] else located["field"]
         message = located["message"]
     return f"{where}: {message}"
+
+
+def language_codes(values: Any) -> Any:
+    """`translations: {en: {role: Police contact}}`: per language code, some of the entry's texts."""
+    if isinstance(values, dict):
+        for code in values:
+            if not (isinstance(code, str) and code.isalpha() and len(code) in (2, 3)):
+                raise ValueError(t("municipality.bad_language", value=code))
+    return values

@@ -16,6 +16,7 @@ import icalendar
 from bot.core.catalog import t
 from bot.core.context import Context
 from bot.municipality import Municipality, slug
+from bot.yearly import YearlyTask
 from handlers.planning.schedule import Occurrence, load_overrides, occurrences
 from storage.meetings import override_revisions
 
@@ -58,6 +59,22 @@ def _event(municipality: Municipality, occurrence: Occurrence, stamp: dt.datetim
     return event
 
 
+def _task_event(
+    municipality: Municipality, task: YearlyTask, span: tuple[dt.date, dt.date], stamp: dt.datetime
+) -> icalendar.Event:
+    """A task of the year wheel as an all-day event (over its month or weeks), free time in the calendar."""
+    event = icalendar.Event()
+    event.add("uid", f"task-{task.id}-{span[0].year}@{slug(municipality.name)}.slt-assistenten")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", span[0])
+    event.add("dtend", span[1] + dt.timedelta(days=1))  # exclusive, as RFC 5545 has it for dates
+    event.add("summary", t("calendar.task", name=task.name))
+    event.add("transp", "TRANSPARENT")
+    if task.who:
+        event.add("description", t("calendar.task_who", who=task.who))
+    return event
+
+
 async def calendar_ics(ctx: Context, start: dt.date, end: dt.date) -> str:
     """Every occurrence of every series with its rule date in [start, end], as one iCalendar text."""
     municipality = ctx.municipality
@@ -76,6 +93,11 @@ async def calendar_ics(ctx: Context, start: dt.date, end: dt.date) -> str:
         for occurrence in occurrences(municipality, series, start, end, overrides):
             sequence = revisions.get((series.id, occurrence.rule_date), 0)
             calendar.add_component(_event(municipality, occurrence, stamp, sequence))
+    for year in range(start.year, end.year + 1):
+        for task in municipality.yearly_tasks:
+            span = task.span(year)
+            if span is not None and start <= span[0] <= end:
+                calendar.add_component(_task_event(municipality, task, span, stamp))
     # The zone's rules for whole years around the feed's span, so a meeting moved well outside it is still
     # covered and the block changes once a year, not every day.
     calendar.add_missing_timezones(first_date=dt.date(start.year - 1, 1, 1), last_date=dt.date(end.year + 2, 1, 1))

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.catalog import t
-from bot.core.messages import Choices, Facts, Form, Link, Reply, Text
+from bot.core.messages import Choices, Facts, Form, Image, Link, Reply, Text
 
 _BOLD = re.compile(r"\*(\S(?:[^*\n]*\S)?)\*")
 
@@ -41,6 +41,8 @@ def render(reply: Reply, *, first_number: int = 1) -> tuple[str, list[NumberedCh
             lines += [f"  {label}: {plain(value)}" for label, value in part.items]
         elif isinstance(part, Link):
             lines.append(f"  {part.title}: {part.url}")
+        elif isinstance(part, Image):
+            lines.append(f"  {t('console.image', alt=part.alt)}: {part.url}")
         elif isinstance(part, Choices):
             if part.prompt:
                 lines.append(f"{part.prompt} {t('console.pick_many')}:" if part.multiple else f"{part.prompt}:")

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from bot.core.catalog import t
-from bot.core.messages import Choices, Facts, Form, FormField, Link, Part, Reply, Text
+from bot.core.messages import Choices, Facts, Form, FormField, Image, Link, Part, Reply, Text
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100
@@ -127,6 +127,8 @@ def blocks_for(parts: tuple[Part, ...], *, limit: int = MAX_MESSAGE_BLOCKS) -> l
             blocks += _facts(part)
         elif isinstance(part, Link):
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{part.url}|{escape(part.title)}>"}})
+        elif isinstance(part, Image):
+            blocks.append({"type": "image", "image_url": part.url, "alt_text": part.alt[:2000]})
         elif isinstance(part, Choices):
             blocks += _choices(part)
         elif isinstance(part, Form):

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from bot.core.catalog import t
-from bot.core.messages import Choices, Facts, Form, FormField, Link, Part, Reply, Text
+from bot.core.messages import Choices, Facts, Form, FormField, Image, Link, Part, Reply, Text
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"
@@ -98,6 +98,8 @@ def card(parts: tuple[Part, ...]) -> dict[str, Any]:
             body += _facts(part)
         elif isinstance(part, Link):
             actions.append({"type": "Action.OpenUrl", "title": part.title[:60], "url": part.url})
+        elif isinstance(part, Image):
+            body.append({"type": "Image", "url": part.url, "altText": part.alt, "size": "Stretch"})
         elif isinstance(part, Choices):
             more_body, more_actions = _choices(part)
             body += more_body
