@@ -23,6 +23,7 @@ from bot.core.context import Context
 from bot.core.dialogs import DialogEngine
 from bot.core.flows import Flow, FlowError, load_flow, structure_differences
 from bot.municipality import Municipality, load_municipalities
+from bot.routes import add_content_routes
 from bot.runtime.leader import LeaderLock
 from bot.runtime.outbox import Notifier, OutboxWorker
 from bot.runtime.scheduler import Job, build_scheduler, catch_up, stop
@@ -34,7 +35,7 @@ from handlers import (
     reminders,
     retention,
 )
-from handlers.planning import calendar, yearwheel
+from handlers.planning import yearwheel
 from storage.db import Database
 from storage.outbox import count_failed
 
@@ -42,9 +43,6 @@ log = logging.getLogger(__name__)
 
 FLOWS_DIR = Path(__file__).resolve().parent / "data" / "flows"
 DIALOG_TIMEOUT = dt.timedelta(hours=24)
-# The subscribable calendar shows the last month and the next year.
-CALENDAR_PAST = dt.timedelta(days=31)
-CALENDAR_FUTURE = dt.timedelta(days=366)
 OUTBOX_SECONDS = 10
 RECOVERY_SECONDS = 5
 REMINDER_SECONDS = 60
@@ -252,42 +250,7 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
 
     app.router.add_get("/healthz", healthz)
 
-    async def calendar_feed(request: web.Request) -> web.Response:
-        key = request.match_info.get("municipality")
-        ctx = bot.contexts.get(key) if key else bot.context
-        if ctx is None:
-            raise web.HTTPNotFound()
-        today = ctx.clock().astimezone(ctx.municipality.tz).date()
-        body = await calendar.calendar_ics(ctx, today - CALENDAR_PAST, today + CALENDAR_FUTURE)
-        return web.Response(
-            body=body.encode(),
-            content_type="text/calendar",
-            charset="utf-8",
-            headers={"Content-Disposition": f'inline; filename="slt-moter-{ctx.municipality.id}.ics"'},
-        )
-
-    async def year_wheel(request: web.Request) -> web.Response:
-        key = request.match_info.get("municipality")
-        ctx = bot.contexts.get(key) if key else bot.context
-        year = request.query.get("year", "")
-        if ctx is None or (year and not (year.isdigit() and yearwheel.FIRST_YEAR <= int(year) <= yearwheel.LAST_YEAR)):
-            raise web.HTTPNotFound()
-        svg = await yearwheel.wheel_svg(ctx, int(year) if year else None)
-        headers = {"Cache-Control": "public, max-age=3600"}
-        if request.path.endswith(".svg"):
-            return web.Response(text=svg, content_type="image/svg+xml", charset="utf-8", headers=headers)
-        png = await asyncio.get_running_loop().run_in_executor(None, yearwheel.svg_to_png, svg)
-        return web.Response(body=png, content_type="image/png", headers=headers)
-
-    # One municipality: /calendar.ics and /arshjul.svg. Several: each its own, /calendar/<id>.ics, /arshjul/<id>.svg.
-    if len(bot.contexts) == 1:
-        app.router.add_get("/calendar.ics", calendar_feed)
-        app.router.add_get("/arshjul.svg", year_wheel)
-        app.router.add_get("/arshjul.png", year_wheel)
-    else:
-        app.router.add_get("/calendar/{municipality}.ics", calendar_feed)
-        app.router.add_get("/arshjul/{municipality}.svg", year_wheel)
-        app.router.add_get("/arshjul/{municipality}.png", year_wheel)
+    add_content_routes(app, bot)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await bot.start()

@@ -1,4 +1,4 @@
-"""The `slt-bot` command line: serve, chat, check, export, calendar, reminders, manifest, db upgrade."""
+"""The `slt-bot` command line: serve, chat, check, export, report, calendar, reminders, manifest, db upgrade."""
 
 from __future__ import annotations
 
@@ -24,11 +24,13 @@ from bot.core.flows import FlowError
 from bot.export import FORMATS, render
 from bot.manifests import ManifestError, slack_manifest, teams_package
 from bot.municipality import MunicipalityError, load_municipalities
+from bot.report import FORMATS as REPORT_FORMATS
 from bot.runtime.logs import configure_logging
 from handlers.content import export_content
 from handlers.exports import COLUMNS, export_records
 from handlers.planning.calendar import calendar_ics
 from handlers.planning.schedule import load_overrides
+from handlers.privacy.audit import audited
 from handlers.reminders import planned_reminders, reminder_reply
 from storage.db import DatabaseConfigError, DatabaseUnavailable
 
@@ -78,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--socket-mode", action="store_true", help=t("cli.manifest_socket_mode"))
     manifest.add_argument("--app-id", help=t("cli.manifest_app_id"))
     manifest.add_argument("--out", type=Path, help=t("cli.out"))
+
+    report = commands.add_parser("report", help=t("cli.report"))
+    report.add_argument("--year", type=int, required=True, help=t("cli.report_year"))
+    report.add_argument("--format", choices=REPORT_FORMATS, default="docx", help=t("cli.report_format"))
+    report.add_argument("--out", type=Path, required=True, help=t("cli.out"))
+    report.add_argument("--municipality", help=t("cli.municipality"))
 
     check = commands.add_parser("check", help=t("cli.check"))
     check.add_argument("file", nargs="?", type=Path, help=t("cli.check_file"))
@@ -199,6 +207,26 @@ async def _reminders(settings: Settings, start: dt.date | None, end: dt.date | N
     print("\n".join(lines) if lines else t("cli.no_reminders"))
 
 
+async def _report(settings: Settings, year: int, fmt: str, out: Path, municipality: str | None) -> None:
+    """The yearly report, written to a file; made like a link's, and in the audit log like every export."""
+    from bot.report import render as render_report
+    from handlers.report import build_report
+
+    if not 2000 <= year <= 2100:
+        raise CliError(t("cli.report_bad_year", year=year))
+    bot = build_bot(settings)
+    try:
+        ctx = _context(bot, municipality)
+        await bot.start()
+        document = await build_report(ctx, year)
+        async with ctx.db.session() as session:
+            await audited(session, ctx, actor=f"cli:{getpass.getuser()}", action="report", kind="report", count=1)
+    finally:
+        await bot.close()
+    _write(render_report(document, fmt), out)
+    print(t("cli.report_written", year=year, out=out), file=sys.stderr)
+
+
 async def _upgrade(settings: Settings) -> None:
     bot = build_bot(settings)
     try:
@@ -222,6 +250,8 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         _serve(settings, args.host, args.port)
     elif args.command == "export":
         asyncio.run(_export(settings, args.kind, args.format, args.out, args.municipality))
+    elif args.command == "report":
+        asyncio.run(_report(settings, args.year, args.format, args.out, args.municipality))
     elif args.command == "calendar":
         asyncio.run(_calendar(settings, args.start, args.end, args.out, args.municipality))
     elif args.command == "reminders":

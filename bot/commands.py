@@ -20,6 +20,7 @@ from handlers import (
     meetings,
     outcomes,
     questions,
+    report_link,
     routines,
     safety,
     topics,
@@ -59,6 +60,9 @@ def build_router() -> Router:
     router.command("referat", "minutes", coordinators_only=True, help="referat")(outcomes.start)
     router.command("referater", "referata", "outcomes", coordinators_only=True, help="referater")(outcomes.recent)
     router.action(outcomes.SUBMIT_ACTION, private=True)(outcomes.submit)
+    router.command("rapport", "årsrapport", "report", takes_text=True, coordinators_only=True, help="rapport")(
+        report_link.request_report
+    )
     router.command("tiltak", "measures", "actions", coordinators_only=True, help="tiltak")(measures.list_measures)
     router.action(measures.ACTION, private=True)(measures.choose)
     router.action(measures.EVALUATE_ACTION, private=True)(measures.submit_evaluation)

@@ -379,3 +379,15 @@ def test_export_content_gives_back_a_file_the_bot_runs_on(tmp_path: Path) -> Non
     assert "Kari Eksempelsen" in text and "Ola Testrud" not in text
     assert run(["check", str(out)], tmp_path).returncode == 0
     assert "alltid YAML" in run(["export", "content", "--format", "csv"], tmp_path).stderr
+
+
+def test_report_writes_a_word_file_and_refuses_a_bad_year(tmp_path: Path) -> None:
+    import docx
+
+    result = run(["report", "--year", "2026", "--out", str(tmp_path / "r.docx")], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "årsrapporten for 2026 er skrevet til" in result.stderr
+    document = docx.Document(str(tmp_path / "r.docx"))
+    assert document.paragraphs[0].text == "Årsrapport for SLT i Eksempel kommune 2026"
+    bad = run(["report", "--year", "1066", "--out", str(tmp_path / "x.docx")], tmp_path)
+    assert bad.returncode != 0 and "1066 er ikke et årstall" in bad.stderr and not (tmp_path / "x.docx").exists()

@@ -139,7 +139,8 @@ async def remind_tasks(ctx: Context) -> int:
             if span is None or not task.reminder_days:
                 continue
             start, end = span
-            if not (start - dt.timedelta(days=task.reminder_days) <= now <= end):
+            # Before the task only: a task already under way (say, on the day the bot is installed) is not news.
+            if not (start - dt.timedelta(days=task.reminder_days) <= now <= start):
                 continue
             when = norwegian_date(start) if start == end else f"{norwegian_date(start)}-{norwegian_date(end)}"
             reply = Reply.text(t("yearwheel.reminder", name=task.name, when=when, who=task.who or "-"))
