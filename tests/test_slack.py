@@ -497,3 +497,41 @@ async def test_a_coordinator_command_in_a_channel_goes_to_the_dm(
     assert digest["channel"] == "U0EKSKOORD" and "Oppsummering" in text_of(digest)
     assert pointer["channel"] == "C0GENERAL" and pointer["user"] == "U0EKSKOORD"
     assert "Oppsummering" not in text_of(pointer)
+
+
+async def test_measures_with_buttons_and_the_year_wheel_through_slack(
+    slack_settings: Settings, slack_api: FakeSlackApi, clock: FrozenClock
+) -> None:
+    import datetime as dt
+
+    from storage.models import Measure
+
+    async with Running(slack_settings, clock) as app:
+        async with app.bot.db.session() as session:
+            session.add(
+                Measure(
+                    outcome_id=1,
+                    what="Foreldremøte om rus",
+                    responsible="Skole",
+                    due=dt.date(2026, 12, 15),
+                    coordinator="slack:U0EKSKOORD",
+                    updated_at=clock(),
+                )
+            )
+        await app.command("/slt", "tiltak", user="U0EKSKOORD", channel="D0KOORD", trigger="m0")
+        (listing,) = await slack_api.wait_for("chat.postMessage")
+        assert "#1 Foreldremøte om rus · Skole · frist 15. desember 2026" in text_of(listing)
+        done = next(
+            e for b in listing["blocks"] if b["type"] == "actions" for e in b["elements"] if e["value"] == "done"
+        )
+        await app.interact(block_action(done["action_id"], "done", user="U0EKSKOORD", channel="D0KOORD", trigger="m1"))
+        marked = (await slack_api.wait_for("chat.postMessage", 2))[-1]
+        assert "merket som gjennomført" in text_of(marked)
+        # Staff cannot press a coordinator's button (a forged or forwarded one).
+        await app.interact(block_action(done["action_id"], "drop", channel="D0STAFF", trigger="m2"))
+        refused = (await slack_api.wait_for("chat.postMessage", 3))[-1]
+        assert "bare for SLT-koordinatorene" in text_of(refused)
+        await app.command("/slt", "årshjul", trigger="w0")
+        wheel = (await slack_api.wait_for("chat.postEphemeral"))[-1]
+        assert "Årshjul for SLT i Eksempel kommune 2026" in text_of(wheel) and "Mars" in text_of(wheel)
+    assert_valid_blocks(slack_api)

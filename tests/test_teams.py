@@ -14,6 +14,7 @@ from bot.channels.teams.render import CARD_CONTENT_TYPE, activity
 from bot.config import BUNDLED_MUNICIPALITY, Settings
 from bot.core.bot import Bot
 from bot.core.messages import Inbound, Reply
+from storage.models import Measure
 from tests.conftest import FrozenClock
 from tests.running import RunningApp
 from tests.teams_fake import FakeConnector, installed, message
@@ -194,6 +195,9 @@ async def test_every_card_the_bot_can_send_validates(bot: Bot) -> None:
         "oppsummering",
         "bekymringer",
         "referater",
+        "tiltak",
+        "årshjul",
+        "rapport",
         "bekymring",
         "nei",
         "nei",
@@ -203,9 +207,14 @@ async def test_every_card_the_bot_can_send_validates(bot: Bot) -> None:
         "ja",
         "ja",
     ]
+    async with bot.db.session() as session:
+        session.add(Measure(outcome_id=1, what="Foreldremøte", coordinator=user, updated_at=bot.context.clock()))
     replies: list[Reply] = []
     for text in said:
         replies += await bot.handle(Inbound("teams", user, "teams:c1", text=text))
+    clicks = [Inbound("teams", user, "teams:c1", action="measure:1", values={"value": v}) for v in ("evaluate", "move")]
+    for click in clicks:
+        replies += await bot.handle(click)
     cards = [card_of(activity(r)) for r in replies if activity(r).get("attachments")]
     assert len(cards) > 15
     for content in cards:

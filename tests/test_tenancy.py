@@ -176,7 +176,13 @@ async def test_each_municipality_has_its_own_calendar_feed(two: Bot) -> None:
         eksempel = await (await client.get("/calendar/eksempel.ics")).text()
         assert (await client.get("/calendar/ukjent.ics")).status == 404
         health = await (await client.get("/healthz")).json()
+        # The year wheel too: each its own, and no shared one to guess which.
+        nabo_wheel = await (await client.get("/arshjul/nabo.svg")).text()
+        eksempel_wheel = await (await client.get("/arshjul/eksempel.svg")).text()
+        assert (await client.get("/arshjul.svg")).status == 404
+        assert (await client.get("/arshjul/ukjent.svg")).status == 404
     assert "Nabo SLT-frokostmøte" in nabo and "Nabo " not in eksempel
+    assert "Nabo SLT-frokostmøte" in nabo_wheel and "Nabo SLT-frokostmøte" not in eksempel_wheel
     assert health["municipalities"] == ["eksempel", "nabo"]
 
 
