@@ -15,6 +15,7 @@ from bot.app import load_flows  # the same flows the bot would load
 from bot.core.catalog import has_catalogue, t
 from bot.core.flows import FlowError, flow_gaps, flow_problems
 from bot.municipality import Municipality, MunicipalityError, load_municipalities
+from bot.yearly import default_tasks
 
 
 @dataclass
@@ -101,6 +102,8 @@ def _missing(municipality: Municipality) -> list[str]:
         notes.append(t("check.no_catalogue", code=municipality.language))
     if not municipality.meetings:
         notes.append(t("check.no_meetings"))
+    if municipality.yearly_tasks is default_tasks():
+        notes.append(t("check.default_year_wheel"))
     for index, series in enumerate(municipality.meetings):
         if series.reminders and not (series.channels or municipality.channels):
             notes.append(t("check.reminders_nowhere", field=f"meetings[{index}]", name=series.name))
