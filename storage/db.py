@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -20,6 +20,9 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import tenancy
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +218,8 @@ class Database:
 
 def alembic_config(connection: Connection | None = None, owner: str | None = None) -> Config:
     """An Alembic config pointing at our migrations, optionally bound to an open connection."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -222,13 +227,37 @@ def alembic_config(connection: Connection | None = None, owner: str | None = Non
     return config
 
 
+_REVISION = re.compile(r'^revision: str = "(\w+)"$', re.MULTILINE)
+# Alembic's own bookkeeping table, as `alembic stamp` creates it.
+_VERSIONS = Table("alembic_version", MetaData(), Column("version_num", String(32), nullable=False),
+                  PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))  # fmt: skip
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration's revision (the migrations are numbered in order, each revising the one before)."""
+    revisions = [_REVISION.search(path.read_text(encoding="utf-8")) for path in (MIGRATIONS / "versions").glob("*.py")]
+    return max(match[1] for match in revisions if match)
+
+
 def _upgrade_to_head(connection: Connection, owner: str | None) -> None:
-    """Run the pending migrations; a new, empty database gets the newest schema at once and is stamped."""
-    config = alembic_config(connection, owner)
-    if not inspect(connection).get_table_names():
+    """Run the pending migrations; a new, empty database gets the newest schema at once and is stamped.
+
+    Alembic (and Mako under it, 11 MiB) is imported only when there is a migration to run: a server restarting
+    on an up-to-date database, the normal case, never loads it.
+    """
+    tables = inspect(connection).get_table_names()
+    if not tables:
         # The same schema the migrations build (tests/test_storage.py compares them), in one step instead of
         # replaying every migration: every test and every new deployment starts from an empty database.
         SQLModel.metadata.create_all(connection)
-        command.stamp(config, "head")
+        _VERSIONS.create(connection)
+        connection.execute(_VERSIONS.insert().values(version_num=head_revision()))
         return
-    command.upgrade(config, "head")
+    if "alembic_version" in tables:
+        current = connection.execute(_VERSIONS.select()).scalars().all()
+        if current == [head_revision()]:
+            return
+    from alembic import command
+
+    command.upgrade(alembic_config(connection, owner), "head")
