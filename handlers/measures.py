@@ -8,6 +8,7 @@ referat is reminded before the deadline and the evaluation date, once each, thro
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from bot.core.catalog import t, use_language
 from bot.core.context import Context
@@ -61,10 +62,10 @@ def _today(ctx: Context) -> dt.date:
 
 
 def is_overdue(measure: Measure, today: dt.date) -> bool:
-    """Open past its deadline, or not evaluated past its evaluation date."""
-    if measure.status == "open" and measure.due is not None and measure.due < today:
-        return True
-    return measure.status in store.FOLLOWED_UP and measure.evaluate_on is not None and measure.evaluate_on < today
+    """Open past its deadline, or done and not evaluated past its evaluation date."""
+    if measure.status == "open":
+        return measure.due is not None and measure.due < today
+    return measure.status == "done" and measure.evaluate_on is not None and measure.evaluate_on < today
 
 
 def measure_line(measure: Measure, today: dt.date) -> str:
@@ -78,6 +79,16 @@ def measure_line(measure: Measure, today: dt.date) -> str:
     if is_overdue(measure, today):
         pieces.append(t("measures.overdue"))
     return " · ".join(pieces)
+
+
+# What each button may do from each status: a button left in the chat history must not undo an evaluation.
+ALLOWED = {
+    "open": {"done", "evaluate", "move", "drop"},
+    "done": {"evaluate", "move", "drop"},
+    "evaluated": {"evaluate"},
+    "dropped": set(),
+}
+_ID = re.compile(r"[0-9]{1,9}")
 
 
 def _buttons(measure: Measure) -> Choices:
@@ -95,7 +106,8 @@ async def list_measures(inbound: Inbound, ctx: Context) -> list[Reply]:
     today = _today(ctx)
     async with ctx.db.session() as session:
         measures = await store.followed_up(session, limit=SHOWN + 1)
-        await audited(session, ctx, actor=inbound.user_id, action="read", kind="measures", count=len(measures))
+        shown = min(len(measures), SHOWN)
+        await audited(session, ctx, actor=inbound.user_id, action="read", kind="measures", count=shown)
     if not measures:
         return [Reply.text(t("measures.none"), ephemeral=True)]
     parts: list[Part] = [Text(t("measures.title"))]
@@ -108,7 +120,7 @@ async def list_measures(inbound: Inbound, ctx: Context) -> list[Reply]:
 
 async def _measure(inbound: Inbound, ctx: Context) -> Measure | None:
     ident = (inbound.action or "").partition(":")[2]
-    if not ident.isdigit():
+    if not _ID.fullmatch(ident):
         return None
     async with ctx.db.session() as session:
         return await store.get_measure(session, measure_id=int(ident))
@@ -121,6 +133,8 @@ async def choose(inbound: Inbound, ctx: Context) -> list[Reply]:
     measure, value = await _measure(inbound, ctx), inbound.values.get("value", "")
     if measure is None or value not in ("done", "drop", "evaluate", "move"):
         return [Reply.text(t("measures.unknown"), ephemeral=True)]
+    if value not in ALLOWED[measure.status]:
+        return [Reply.text(_already(measure), ephemeral=True)]
     if value == "evaluate":
         return [evaluation_form(measure)]
     if value == "move":
@@ -128,6 +142,10 @@ async def choose(inbound: Inbound, ctx: Context) -> list[Reply]:
     status = "done" if value == "done" else "dropped"
     await _save(ctx, measure.id, status=status)
     return [Reply.text(t(f"measures.marked.{status}", id=measure.id), ephemeral=True)]
+
+
+def _already(measure: Measure) -> str:
+    return t("measures.already", id=measure.id, status=t(f"measures.status.{measure.status}"))
 
 
 def evaluation_form(measure: Measure) -> Reply:
@@ -166,7 +184,9 @@ def _shown(day: dt.date | None) -> str:
 
 
 async def open_form(inbound: Inbound, ctx: Context) -> list[Reply]:
-    """Reopen the evaluation or move form named in the action."""
+    """Reopen the evaluation or move form named in the action (it shows the measure: coordinators only)."""
+    if not ctx.municipality.is_coordinator(inbound.user_id):
+        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
     measure = await _measure(inbound, ctx)
     if measure is None:
         return [Reply.text(t("measures.unknown"), ephemeral=True)]
@@ -180,6 +200,8 @@ async def submit_evaluation(inbound: Inbound, ctx: Context) -> list[Reply]:
     measure = await _measure(inbound, ctx)
     if measure is None:
         return [Reply.text(t("measures.unknown"), ephemeral=True)]
+    if "evaluate" not in ALLOWED[measure.status]:
+        return [Reply.text(_already(measure), ephemeral=True)]
     raw = inbound.values.get("evaluation", "")
     text = " ".join((raw if isinstance(raw, str) else " ".join(raw)).split())[:MAX_EVALUATION]
     if not text:
@@ -199,6 +221,8 @@ async def submit_move(inbound: Inbound, ctx: Context) -> list[Reply]:
     measure = await _measure(inbound, ctx)
     if measure is None:
         return [Reply.text(t("measures.unknown"), ephemeral=True)]
+    if "move" not in ALLOWED[measure.status]:
+        return [Reply.text(_already(measure), ephemeral=True)]
     dates: dict[str, dt.date] = {}
     for name in ("due", "evaluate_on"):
         raw = inbound.values.get(name, "")
@@ -211,6 +235,13 @@ async def submit_move(inbound: Inbound, ctx: Context) -> list[Reply]:
             dates[name] = day
     if not dates:
         return [Reply.text(t("measures.err.no_date"), ephemeral=True), move_form(measure)]
+    due = dates.get("due", measure.due)
+    if "due" in dates and "evaluate_on" not in dates and measure.evaluate_on is not None:
+        # The evaluation follows a moved deadline unless it was given anew: else it would fall due first.
+        dates["evaluate_on"] = max(measure.evaluate_on, dates["due"] + EVALUATE_AFTER)
+    evaluate_on = dates.get("evaluate_on", measure.evaluate_on)
+    if due is not None and evaluate_on is not None and evaluate_on < due:
+        return [Reply.text(t("measures.err.evaluate_before_due"), ephemeral=True), move_form(measure)]
     saved = await _save(ctx, measure.id, **dates)
     return [Reply.text(t("measures.moved", line=measure_line(saved, _today(ctx))), ephemeral=True)]
 
@@ -233,16 +264,15 @@ async def remind_measures(ctx: Context) -> int:
     today = _today(ctx)
     queued = 0
     async with ctx.db.session() as session:
-        for measure in await store.coming_dates(session, until=today + REMIND_AHEAD):
-            dates = [("due", measure.due)] if measure.status == "open" else []
-            dates.append(("evaluate", measure.evaluate_on))
-            for kind, day in dates:
-                if day is None or day > today + REMIND_AHEAD:
-                    continue
-                reply = Reply.text(t(f"measures.reminder.{kind}", line=measure_line(measure, today)))
-                for target in _reminded(ctx, measure):
-                    key = f"measure-{kind}:{measure.id}:{day.isoformat()}:{target}"
-                    queued += await queue(session, key=key, target=target, reply=reply, now=ctx.clock())
+        # Only dates still ahead (within a week): a past one is in the digest as overdue, never a new reminder,
+        # so nothing comes again when retention has deleted the outbox key of an old reminder.
+        for measure in await store.coming_dates(session, today=today, until=today + REMIND_AHEAD):
+            kind, day = ("due", measure.due) if measure.status == "open" else ("evaluate", measure.evaluate_on)
+            assert day is not None
+            reply = Reply.text(t(f"measures.reminder.{kind}", line=measure_line(measure, today)))
+            for target in _reminded(ctx, measure):
+                key = f"measure-{kind}:{measure.id}:{day.isoformat()}:{target}"
+                queued += await queue(session, key=key, target=target, reply=reply, now=ctx.clock())
     return queued
 
 
@@ -253,8 +283,16 @@ def _reminded(ctx: Context, measure: Measure) -> tuple[str, ...]:
     return tuple(ctx.municipality.coordinators)
 
 
+# The digest lists this many overdue measures at most (a Teams card has a size limit), then how many more.
+DIGEST_OVERDUE = 10
+
+
 async def overdue_lines(ctx: Context) -> list[str]:
-    """The overdue measures, a line each (for the digest)."""
+    """The overdue measures, a line each, the oldest first (for the digest), and how many more there are."""
     today = _today(ctx)
     async with ctx.db.session() as session:
-        return [measure_line(m, today) for m in await store.overdue(session, today=today)]
+        found = await store.overdue(session, today=today)
+    lines = [measure_line(m, today) for m in found[:DIGEST_OVERDUE]]
+    if len(found) > DIGEST_OVERDUE:
+        lines.append(t("measures.more_overdue", n=len(found) - DIGEST_OVERDUE))
+    return lines

@@ -25,6 +25,8 @@ from storage.models import MeetingOutcome
 
 SUBMIT_ACTION = "outcome-submit"
 MEASURES = 3
+# The measure table's column sizes (storage/models.py): checked here, so a long text is a clear message.
+MAX_MEASURE = 300
 RECENT = 10
 # The services a measure or a meeting can involve (catalogue keys outcomes.service.<key>); the label is stored.
 SERVICES = (
@@ -143,6 +145,19 @@ def _date(values: dict[str, Any], name: str, label: str, problems: list[str]) ->
     return day
 
 
+def _services() -> set[str]:
+    """The service labels the form offers (in the language in effect): what a 'responsible' may be."""
+    return {t(f"outcomes.service.{key}") for key in SERVICES}
+
+
+def _service(values: dict[str, Any], name: str, label: str, problems: list[str]) -> str:
+    """A service or role from the form's list, never free text (so never a person's name)."""
+    value = _text(values, name)
+    if value and value not in _services():
+        problems.append(t("outcomes.err.service", field=label))
+    return value
+
+
 def _list(values: dict[str, Any], name: str) -> list[str]:
     value = values.get(name, [])
     if isinstance(value, str):
@@ -172,10 +187,17 @@ async def submit(inbound: Inbound, ctx: Context) -> list[Reply]:
     measures: list[tuple[str, str, dt.date | None, dt.date | None]] = []
     for i in range(1, MEASURES + 1):
         what = _text(values, f"measure{i}_what")
+        if len(what) > MAX_MEASURE:
+            problems.append(t("outcomes.err.too_long", field=t("outcomes.f.measure_what", n=i), max=MAX_MEASURE))
         due = _date(values, f"measure{i}_due", t("outcomes.f.measure_due", n=i), problems)
         evaluate_on = _date(values, f"measure{i}_evaluate", t("outcomes.f.measure_evaluate", n=i), problems)
+        responsible = _service(values, f"measure{i}_responsible", t("outcomes.f.measure_responsible", n=i), problems)
         if what:
-            measures.append((what, _text(values, f"measure{i}_responsible"), due, evaluate_on))
+            measures.append((what, responsible, due, evaluate_on))
+    stafettholder = _service(values, "stafettholder", t("outcomes.f.stafettholder"), problems)
+    participants = _list(values, "participants")
+    if any(p not in _services() for p in participants):
+        problems.append(t("outcomes.err.service", field=t("outcomes.f.participants")))
     screen = screen_for(ctx.municipality)
     for name in FREE_TEXT:
         screening = screen(_text(values, name))
@@ -187,7 +209,7 @@ async def submit(inbound: Inbound, ctx: Context) -> list[Reply]:
     outcome = MeetingOutcome(
         meeting_type=meeting_type,
         meeting_date=meeting_date,
-        participants=_list(values, "participants"),
+        participants=participants,
         basis="consent" if _text(values, "basis") == "consent" else "anonymous",
         consent_archived_in=_text(values, "consent_archived_in"),
         known=_text(values, "known"),
@@ -196,7 +218,7 @@ async def submit(inbound: Inbound, ctx: Context) -> list[Reply]:
             {"what": what, "responsible": who, "due": due.isoformat() if due else None}
             for what, who, due, _ in measures
         ],
-        stafettholder=_text(values, "stafettholder"),
+        stafettholder=stafettholder,
         notifications=_list(values, "notifications"),
         follow_up_date=follow_up,
         status=status,

@@ -42,17 +42,20 @@ async def overdue(session: AsyncSession, *, today: dt.date) -> list[Measure]:
     statement = select(Measure).where(
         or_(
             (col(Measure.status) == "open") & (col(Measure.due) < today),
-            (col(Measure.status).in_(FOLLOWED_UP)) & (col(Measure.evaluate_on) < today),
+            (col(Measure.status) == "done") & (col(Measure.evaluate_on) < today),
         )
     )
-    return list((await session.exec(statement.order_by(col(Measure.due), col(Measure.id)))).all())
+    order = (col(Measure.due).is_(None), col(Measure.due), col(Measure.id))
+    return list((await session.exec(statement.order_by(*order))).all())
 
 
-async def coming_dates(session: AsyncSession, *, until: dt.date) -> list[Measure]:
-    """Followed-up measures whose deadline or evaluation date is on or before `until` (for reminders)."""
+async def coming_dates(session: AsyncSession, *, today: dt.date, until: dt.date) -> list[Measure]:
+    """Measures with a date in [today, until] still ahead of them: an open one's deadline, a done one's evaluation."""
     statement = select(Measure).where(
-        col(Measure.status).in_(FOLLOWED_UP),
-        or_(col(Measure.due) <= until, col(Measure.evaluate_on) <= until),
+        or_(
+            (col(Measure.status) == "open") & (col(Measure.due) >= today) & (col(Measure.due) <= until),
+            (col(Measure.status) == "done") & (col(Measure.evaluate_on) >= today) & (col(Measure.evaluate_on) <= until),
+        )
     )
     return list((await session.exec(statement.order_by(col(Measure.id)))).all())
 

@@ -59,13 +59,21 @@ async def test_done_then_evaluated_with_the_personal_data_screen(coordinator: Co
     _, rows = await export_records(bot.context, "measures", actor="t")
     assert rows[0]["status"] == "evaluated" and rows[0]["evaluation"] == "Godt oppmøte, 40 foresatte kom."
     assert "#1 Foreldremøte" not in await coordinator.say("tiltak")  # evaluated: no longer followed up
+    # A button left in the chat history does not undo the evaluation.
+    assert "er evaluert, så det kan ikke endres" in await _click(bot, coordinator, "measure:1", value="done")
+    assert "er evaluert, så det kan ikke endres" in await _click(bot, coordinator, "measure:1", value="drop")
+    _, rows = await export_records(bot.context, "measures", actor="t")
+    assert rows[0]["status"] == "evaluated"
 
 
 async def test_move_a_date_and_drop(coordinator: Conversation, bot: Bot) -> None:
     await _referat(coordinator)
     moved = await _click(bot, coordinator, "measure:2", "neste uke", "", "2027-01-10", "", value="move")
     assert "Ny frist" in moved and "skriv en dato" in moved
-    assert "frist 10. januar 2027 · evalueres 7. januar 2027" in moved
+    # The evaluation follows the moved deadline (else it would fall due before it).
+    assert "frist 10. januar 2027 · evalueres 7. februar 2027" in moved
+    refused = await _click(bot, coordinator, "measure-move:2", evaluate_on="2027-01-01")
+    assert "Evalueringen kan ikke være før fristen" in refused
     assert "avsluttet uten gjennomføring" in await _click(bot, coordinator, "measure:1", value="drop")
     assert "Jeg finner ikke det tiltaket" in await _click(bot, coordinator, "measure:99", value="done")
 
@@ -75,6 +83,9 @@ async def test_staff_cannot_touch_measures(staff: Conversation, coordinator: Con
     assert "bare for SLT-koordinatorene" in await staff.say("tiltak")
     assert "bare for SLT-koordinatorene" in await _click(bot, staff, "measure:1", value="drop")
     assert "bare for SLT-koordinatorene" in await _click(bot, staff, "measure-evaluate:1", evaluation="Bra")
+    # Nor open a measure's form, which would show its text.
+    opened = await bot.open_form(replace(staff.channel.inbound(""), action="measure-evaluate:1"))
+    assert "Foreldremøte" not in "\n".join(r.plain for r in opened)
     _, rows = await export_records(bot.context, "measures", actor="t")
     assert [row["status"] for row in rows] == ["open", "open"]
 
@@ -110,3 +121,21 @@ async def test_a_reminder_before_the_deadline_is_sent_once_across_a_restart(data
     target, text = notifier.sent[0]
     assert target == "console:koordinator"
     assert "fristen for et tiltak nærmer seg" in text and "#2 Bekymringssamtaler" in text
+
+
+async def test_no_reminder_for_a_date_gone_by(coordinator: Conversation, bot: Bot, clock: FrozenClock) -> None:
+    await _referat(coordinator)
+    clock.advance(days=80)  # 10 February 2027: every deadline and evaluation date has passed
+    assert await remind_measures(bot.context) == 0  # they are overdue in the digest, not "coming up"
+    assert "Forfalte tiltak" in (await build_digest(bot.context)).plain
+
+
+async def test_a_name_as_responsible_or_a_huge_text_saves_nothing(coordinator: Conversation, bot: Bot) -> None:
+    values = {"meeting_type": "SLT-innsatsteam", "meeting_date": "2026-11-20", "status": "open"}
+    forged = {**values, "measure1_what": "Samtale", "measure1_responsible": "Kari Nordmann"}
+    reply = await _click(bot, coordinator, "outcome-submit", *[""] * 40, **forged)
+    assert "velg en tjeneste eller rolle fra listen" in reply
+    huge = {**values, "measure1_what": "tiltak " * 60, "measure1_responsible": "Skole"}
+    assert "for lang (høyst 300 tegn)" in await _click(bot, coordinator, "outcome-submit", *[""] * 40, **huge)
+    assert (await export_records(bot.context, "measures", actor="t"))[1] == []
+    assert (await export_records(bot.context, "outcomes", actor="t"))[1] == []
