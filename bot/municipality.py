@@ -9,11 +9,11 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from bot.core.catalog import t
 from bot.core.validation import StrictModel, describe_error, language_codes
-from bot.yearly import Level, YearlyTask, default_tasks, level_of
+from bot.yearly import Level, YearlyTask, default_tasks, level_of, unique_ids
 
 # Weekday names as a municipality may write them: bokmål, nynorsk, English, æøå written plainly too.
 _DAY_NAMES = (  # vocabulary
@@ -252,7 +252,7 @@ class Municipality(StrictModel):
     contacts: tuple[Contact, ...]
     routines: tuple[Routine, ...]
     meetings: tuple[MeetingSeries, ...] = ()
-    yearly_tasks: tuple[YearlyTask, ...] = Field(default_factory=default_tasks)
+    yearly_tasks: Annotated[tuple[YearlyTask, ...], AfterValidator(unique_ids)] = Field(default_factory=default_tasks)
     school_holidays: tuple[Period, ...] = ()
     coordinators: PlatformIds = ()
     channels: PlatformIds = ()

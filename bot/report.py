@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bot.core.catalog import t
-from bot.core.document import Chart, Document, Heading, Paragraph, Table
+from bot.core.document import Block, Chart, Document, Heading, Paragraph, Table
+from bot.core.text import xml_safe
 from bot.export import is_formula_like
 
 FORMATS = ("docx", "pdf", "xlsx")
@@ -29,7 +31,21 @@ def render(document: Document, fmt: str) -> bytes:
     writers: dict[str, Callable[[Document], bytes]] = {"docx": _docx, "pdf": _pdf, "xlsx": _xlsx}
     if fmt not in writers:
         raise ValueError(f"unknown report format {fmt!r}")
-    return writers[fmt](document)
+    return writers[fmt](_printable(document))
+
+
+def _printable(document: Document) -> Document:
+    """The document with every text cleaned of characters the formats refuse."""
+    blocks: list[Block] = []
+    for block in document.blocks:
+        if isinstance(block, Heading | Paragraph):
+            blocks.append(replace(block, text=xml_safe(block.text)))
+        elif isinstance(block, Table):
+            rows = tuple(tuple(xml_safe(cell) for cell in row) for row in block.rows)
+            blocks.append(Table(tuple(xml_safe(cell) for cell in block.header), rows))
+        else:
+            blocks.append(replace(block, title=xml_safe(block.title), labels=tuple(xml_safe(x) for x in block.labels)))
+    return Document(title=xml_safe(document.title), blocks=tuple(blocks))
 
 
 def chart_png(chart: Chart) -> bytes:

@@ -47,7 +47,7 @@ def add_content_routes(app: web.Application, bot: Bot) -> None:
     async def year_wheel(request: web.Request) -> web.Response:
         ctx = context_of(request)
         year = request.query.get("year", "")
-        if year and not (year.isdigit() and yearwheel.FIRST_YEAR <= int(year) <= yearwheel.LAST_YEAR):
+        if year and not (yearwheel.YEAR.fullmatch(year) and yearwheel.FIRST_YEAR <= int(year) <= yearwheel.LAST_YEAR):
             raise web.HTTPNotFound()
         svg = await yearwheel.wheel_svg(ctx, int(year) if year else None)
         headers = {"Cache-Control": "public, max-age=3600"}

@@ -42,7 +42,7 @@ def level_of(meeting_id: str, name: str) -> Level:
 class YearlyTask(StrictModel):
     """One task of the year wheel: what, at which level, when, who does it, and how early to remind."""
 
-    id: str
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     name: str
     level: Level = "koordinering"
     # Exactly one of: a month (1-12), a day ("MM-DD"), or ISO weeks ("4-12").
@@ -69,6 +69,8 @@ class YearlyTask(StrictModel):
         match = _WEEKS.match(self.weeks) if self.weeks else None
         if self.weeks and not (match and 1 <= int(match[1]) <= int(match[2]) <= 53):
             raise ValueError(t("yearly.bad_weeks", id=self.id, value=self.weeks))
+        if self.every_years > 1 and self.first_year is None:
+            raise ValueError(t("yearly.needs_first_year", id=self.id))
         return self
 
     def span(self, year: int) -> tuple[dt.date, dt.date] | None:
@@ -82,7 +84,9 @@ class YearlyTask(StrictModel):
             day = min(day, calendar.monthrange(year, month)[1])
             return dt.date(year, month, day), dt.date(year, month, day)
         first, last = (int(part) for part in self.weeks.split("-"))
-        last = min(last, dt.date(year, 12, 28).isocalendar().week)
+        last = min(last, dt.date(year, 12, 28).isocalendar().week)  # 28 December is always in the last week
+        if first > last:
+            return None  # "53-53" in a year of 52 weeks
         return dt.date.fromisocalendar(year, first, 1), dt.date.fromisocalendar(year, last, 7)
 
 
@@ -92,6 +96,16 @@ def _valid_day(value: str) -> bool:
         return False
     month, day = int(match[1]), int(match[2])
     return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2024, month)[1]
+
+
+def unique_ids(tasks: tuple[YearlyTask, ...]) -> tuple[YearlyTask, ...]:
+    """Refuse two tasks with one id (they would share a reminder and a calendar entry)."""
+    seen: set[str] = set()
+    for index, task in enumerate(tasks):
+        if task.id in seen:
+            raise ValueError(t("municipality.duplicate_id", field=f"yearly_tasks[{index}].id", id=task.id))
+        seen.add(task.id)
+    return tasks
 
 
 @cache

@@ -85,7 +85,7 @@ async def request_report(inbound: Inbound, ctx: Context) -> list[Reply]:
     today = ctx.clock().astimezone(ctx.municipality.tz).date()
     year, fmt = today.year, "docx"
     for word in command_text(inbound).casefold().split():
-        if word.isdigit() and len(word) == 4 and 2000 <= int(word) <= today.year:
+        if re.fullmatch(r"[0-9]{4}", word) and 2000 <= int(word) <= today.year:
             year = int(word)
         elif word in _WORD:
             fmt = _WORD[word]

@@ -170,3 +170,54 @@ def test_a_task_needs_exactly_one_rule(tmp_path: Path) -> None:
 def test_a_public_address_must_be_a_web_address() -> None:
     with pytest.raises(SettingsError, match="SLT_PUBLIC_URL"):
         Settings(public_url="javascript:alert(1)")
+
+
+def _with_tasks(tmp_path: Path, tasks: list[dict[str, object]], name: str = "Eksempel kommune") -> Path:
+    data = yaml.safe_load(BUNDLED_MUNICIPALITY.read_text(encoding="utf-8"))
+    data["yearly_tasks"], data["name"] = tasks, name
+    path = tmp_path / "kommune.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+async def test_week_53_january_tasks_and_odd_characters(database_url: str, tmp_path: Path) -> None:
+    tasks: list[dict[str, object]] = [
+        {"id": "uke53", "name": "Uke 53", "weeks": "53-53", "reminder_days": 0},
+        {"id": "januar", "name": "Kunnskapsgrunnlag\u000b", "month": 1, "reminder_days": 14},
+        {"id": "uke1", "name": "Uke én <b>&", "weeks": "1-2", "reminder_days": 7},
+    ]
+    path = _with_tasks(tmp_path, tasks)
+    clock = FrozenClock(dt.datetime(2026, 12, 20, 9, 0, tzinfo=FROZEN_NOW.tzinfo))
+    bot = build_bot(Settings(database_url=database_url, municipality_path=path), clock=clock)
+    await bot.start()
+    try:
+        # 20 December: the January task (14 days' notice) and week 1 of 2027 (from 4 January, 7 days) are ahead.
+        everyone = len(bot.context.municipality.coordinators)  # one reminder to each coordinator
+        assert await remind_tasks(bot.context) == everyone  # January's; week 1 is more than a week away
+        clock.advance(days=8)  # 28 December: week 1 of 2027 starts on 4 January
+        assert await remind_tasks(bot.context) == everyone
+        assert await remind_tasks(bot.context) == 0
+        # 2027 has 52 ISO weeks: the week-53 task is simply not there (2026 has one).
+        assert not [i for i in await year_items(bot.context, 2027) if i.name == "Uke 53"]
+        assert [i.start for i in await year_items(bot.context, 2026) if i.name == "Uke 53"] == [dt.date(2026, 12, 28)]
+        # ISO week 1 of 2026 begins on 29 December 2025: the 2026 wheel shows it from 1 January.
+        (week_one,) = [i for i in await year_items(bot.context, 2026) if i.name.startswith("Uke én")]
+        assert week_one.start == dt.date(2026, 1, 1)
+        # A name with a character XML cannot hold still gives a valid SVG and PNG; markup in a name is text.
+        root = ET.fromstring(await wheel_svg(bot.context, 2027))
+        assert any("Uke én <b>&" in (e.findtext(f"{SVG}title") or "") for e in root.iter())
+        async with TestClient(TestServer(build_web_app(bot))) as client:
+            assert (await client.get("/arshjul.png?year=2027")).status == 200
+            assert (await client.get("/arshjul.svg?year=%C2%B2%C2%B2%C2%B2%C2%B2")).status == 404
+            assert (await client.get("/calendar.ics")).status == 200
+        assert "«²»" in await Conversation(bot, user="ansatt").say("årshjul ²")
+    finally:
+        await bot.close()
+
+
+def test_task_ids_are_unique_and_every_few_years_needs_a_first_year(tmp_path: Path) -> None:
+    twice = [{"id": "x", "name": "X", "month": 3}, {"id": "x", "name": "Y", "month": 4}]
+    with pytest.raises(MunicipalityError, match=r"yearly_tasks\[1\]\.id"):
+        load_municipality(_with_tasks(tmp_path, twice))
+    with pytest.raises(MunicipalityError, match="every_years krever first_year"):
+        load_municipality(_with_tasks(tmp_path, [{"id": "u", "name": "U", "weeks": "4-12", "every_years": 3}]))

@@ -46,6 +46,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+# Characters XML 1.0 cannot hold at all (SVG, Word, Excel): a name in a municipality file could have one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text without the characters XML cannot hold."""
+    return _NOT_XML.sub("", text)
+
+
 def clean_input(text: str, limit: int = MAX_INPUT_CHARS) -> str:
     """What a person typed, safe to store and compare: NFC, no lone surrogates or control characters, bounded."""
     text = _SURROGATE.sub("\ufffd", text[: limit * 2])

@@ -60,11 +60,12 @@ def _event(municipality: Municipality, occurrence: Occurrence, stamp: dt.datetim
 
 
 def _task_event(
-    municipality: Municipality, task: YearlyTask, span: tuple[dt.date, dt.date], stamp: dt.datetime
+    municipality: Municipality, task: YearlyTask, year: int, span: tuple[dt.date, dt.date], stamp: dt.datetime
 ) -> icalendar.Event:
     """A task of the year wheel as an all-day event (over its month or weeks), free time in the calendar."""
     event = icalendar.Event()
-    event.add("uid", f"task-{task.id}-{span[0].year}@{slug(municipality.name)}.slt-assistenten")
+    # The task's year, not its first day's: ISO week 1 may start in December.
+    event.add("uid", f"task-{task.id}-{year}@{slug(municipality.name)}.slt-assistenten")
     event.add("dtstamp", stamp)
     event.add("dtstart", span[0])
     event.add("dtend", span[1] + dt.timedelta(days=1))  # exclusive, as RFC 5545 has it for dates
@@ -97,7 +98,7 @@ async def calendar_ics(ctx: Context, start: dt.date, end: dt.date) -> str:
         for task in municipality.yearly_tasks:
             span = task.span(year)
             if span is not None and start <= span[0] <= end:
-                calendar.add_component(_task_event(municipality, task, span, stamp))
+                calendar.add_component(_task_event(municipality, task, year, span, stamp))
     # The zone's rules for whole years around the feed's span, so a meeting moved well outside it is still
     # covered and the block changes once a year, not every day.
     calendar.add_missing_timezones(first_date=dt.date(start.year - 1, 1, 1), last_date=dt.date(end.year + 2, 1, 1))

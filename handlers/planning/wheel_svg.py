@@ -12,7 +12,10 @@ import math
 from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr
+
+from bot.core.text import xml_safe
 
 SIZE = 760
 # Wider than high: the month names at nine and three o'clock need room.
@@ -27,6 +30,11 @@ TASK_COLOUR = "#3b7a27"
 TODAY_COLOUR = "#c00000"
 GAP = 1.2  # degrees
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
+
+
+def escape(text: str) -> str:
+    """Text as XML character data: escaped, and without the characters XML cannot hold."""
+    return _escape(xml_safe(text))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 from pathlib import Path
 
 from bot.core.catalog import t, use_language
@@ -23,6 +24,8 @@ from handlers.planning.wheel_svg import WheelItem, WheelLabels, draw
 
 # A year the wheel can be asked for (a typo like 20277 gets the friendly answer, not a crash).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# ASCII digits only: str.isdigit() is true for «²», which int() refuses.
+YEAR = re.compile(r"[0-9]{4}")
 
 
 async def year_items(ctx: Context, year: int) -> list[WheelItem]:
@@ -38,7 +41,9 @@ async def year_items(ctx: Context, year: int) -> list[WheelItem]:
     for task in municipality.yearly_tasks:
         span = task.span(year)
         if span is not None:
-            items.append(WheelItem("task", task.name, task.level, span[0], span[1], task.who))
+            # ISO week 1 may begin in December and week 53 end in January: the wheel shows this year's part.
+            first, last = max(span[0], start), min(span[1], end)
+            items.append(WheelItem("task", task.name, task.level, first, last, task.who))
     return sorted(items, key=lambda item: (item.start, item.kind, item.name))
 
 
@@ -116,8 +121,8 @@ def picture_url(ctx: Context, year: int) -> str:
 async def show(inbound: Inbound, ctx: Context) -> list[Reply]:
     """`årshjul [år]`: the picture (where the platform can show it) and the list by month."""
     typed = command_text(inbound)
-    year = int(typed) if typed.isdigit() else today(ctx).year
-    if typed and not (typed.isdigit() and FIRST_YEAR <= year <= LAST_YEAR):
+    year = int(typed) if YEAR.fullmatch(typed) else today(ctx).year
+    if typed and not (YEAR.fullmatch(typed) and FIRST_YEAR <= year <= LAST_YEAR):
         return [Reply.text(t("yearwheel.bad_year", value=typed[:20]))]
     items = await year_items(ctx, year)
     parts: list[Part] = [Text(t("yearwheel.intro", municipality=ctx.municipality.name, year=year))]
@@ -129,22 +134,26 @@ async def show(inbound: Inbound, ctx: Context) -> list[Reply]:
 
 
 async def remind_tasks(ctx: Context) -> int:
-    """Queue a reminder to the coordinators before each task of the year (once per task, year and person)."""
+    """Queue a reminder to the coordinators before each task (once per task, task year and person).
+
+    This year's and next year's occurrences are looked at, so a January task is reminded in December.
+    """
     use_language(ctx.municipality.language)
     now = today(ctx)
     queued = 0
     async with ctx.db.session() as session:
         for task in ctx.municipality.yearly_tasks:
-            span = task.span(now.year)
-            if span is None or not task.reminder_days:
-                continue
-            start, end = span
-            # Before the task only: a task already under way (say, on the day the bot is installed) is not news.
-            if not (start - dt.timedelta(days=task.reminder_days) <= now <= start):
-                continue
-            when = norwegian_date(start) if start == end else f"{norwegian_date(start)}-{norwegian_date(end)}"
-            reply = Reply.text(t("yearwheel.reminder", name=task.name, when=when, who=task.who or "-"))
-            for coordinator in ctx.municipality.coordinators:
-                key = f"task:{task.id}:{now.year}:{coordinator}"
-                queued += await queue(session, key=key, target=coordinator, reply=reply, now=ctx.clock())
+            for year in (now.year, now.year + 1):
+                span = task.span(year)
+                if span is None or not task.reminder_days:
+                    continue
+                start, end = span
+                # Before the task only: a task already under way (say, on the day the bot is installed) is no news.
+                if not (start - dt.timedelta(days=task.reminder_days) <= now <= start):
+                    continue
+                when = norwegian_date(start) if start == end else f"{norwegian_date(start)}-{norwegian_date(end)}"
+                reply = Reply.text(t("yearwheel.reminder", name=task.name, when=when, who=task.who or "-"))
+                for coordinator in ctx.municipality.coordinators:
+                    key = f"task:{task.id}:{year}:{coordinator}"
+                    queued += await queue(session, key=key, target=coordinator, reply=reply, now=ctx.clock())
     return queued
