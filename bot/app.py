@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.commands import build_router
 from bot.config import Settings
@@ -148,9 +149,17 @@ def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier], channels: Sequen
         return sum([await ctx.dialogs.expire() for ctx in contexts])
 
     async def follow_ups() -> int:
-        follow_up = sum([await outcomes.remind_follow_ups(ctx) for ctx in contexts])
-        follow_up += sum([await yearwheel.remind_tasks(ctx) for ctx in contexts])
-        return follow_up + sum([await measures.remind_measures(ctx) for ctx in contexts])
+        queued = 0
+        for ctx in contexts:
+            for remind in (outcomes.remind_follow_ups, measures.remind_measures, yearwheel.remind_tasks):
+                try:
+                    queued += await remind(ctx)
+                except (SQLAlchemyError, OSError):
+                    raise  # the scheduler's outage handling: the whole job runs again
+                except Exception:
+                    # A bug in one kind of reminder, or one municipality's content, must not stop the others.
+                    log.exception("job follow-ups: %s failed for %s", remind.__name__, ctx.municipality.id)
+        return queued
 
     async def retention_run() -> dict[str, int]:
         totals: dict[str, int] = {}

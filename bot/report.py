@@ -18,11 +18,6 @@ from bot.core.text import xml_safe
 from bot.export import is_formula_like
 
 FORMATS = ("docx", "pdf", "xlsx")
-CONTENT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 BAR_COLOUR = "#2e75b6"
 
 

@@ -31,7 +31,7 @@ TOP_TOPICS = 10
 
 
 def _month(number: int) -> str:
-    return t(f"yearwheel.month.{number}")
+    return t(f"date.month.{number}")  # lower case, as Norwegian writes months in a table
 
 
 async def build_report(ctx: Context, year: int) -> Document:
@@ -41,28 +41,41 @@ async def build_report(ctx: Context, year: int) -> Document:
     async with ctx.db.session() as session:
         topics = [x for x in await topic_store.all_topics(session) if x.created_on.year == year]
         records = [r for r in await escalation_store.all_escalations(session) if r.completed_on.year == year]
-        outcomes = [o for o in await outcome_store.all_outcomes(session) if o.meeting_date.year == year]
-        of_year = {o.id for o in outcomes}
+        every_outcome = {o.id: o for o in await outcome_store.all_outcomes(session)}
+        outcomes = [o for o in every_outcome.values() if o.meeting_date.year == year]
+        # The year's measures, and those carried into it still open from before; never one from a later year.
         measures = [
-            m
+            (m, every_outcome[m.outcome_id])
             for m in await measure_store.all_measures(session)
-            if m.outcome_id in of_year or m.status in measure_store.FOLLOWED_UP
+            if m.outcome_id in every_outcome
+            and (
+                every_outcome[m.outcome_id].meeting_date.year == year
+                or (m.status in measure_store.FOLLOWED_UP and every_outcome[m.outcome_id].meeting_date.year < year)
+            )
         ]
     minimum = ctx.municipality.privacy.minimum_count
     title = t("report.title", municipality=ctx.municipality.name, year=year)
     blocks: list[Block] = [
         Heading(title, level=0),
         Paragraph(t("report.intro", date=norwegian_date(today), year=year, minimum=minimum)),
-        *await _meetings(ctx, year, min(today, dt.date(year, 12, 31)), outcomes),
+        *([Paragraph(t("report.draft"))] if year >= today.year else []),
+        *await _meetings(ctx, year, min(today, dt.date(year, 12, 31)), outcomes, minimum),
         *_topics(topics),
         *_escalations(ctx, records, minimum),
-        *_measures(measures),
-        *_priorities(ctx, records, measures, topics, minimum, today),
+        *_measures(measures, minimum),
+        *_priorities(ctx, records, [m for m, o in measures if not _individual(o)], topics, minimum, today),
     ]
     return Document(title=title, blocks=tuple(blocks))
 
 
-async def _meetings(ctx: Context, year: int, until: dt.date, outcomes: list[MeetingOutcome]) -> list[Block]:
+def _individual(outcome: MeetingOutcome) -> bool:
+    """A referat about one young person's case (the innsatsteam, or discussed with consent)."""
+    return outcome.basis == "consent" or outcome.meeting_type == t("outcomes.innsatsteam")
+
+
+async def _meetings(
+    ctx: Context, year: int, until: dt.date, outcomes: list[MeetingOutcome], minimum: int
+) -> list[Block]:
     municipality = ctx.municipality
     overrides = await load_overrides(ctx)
     rows: list[tuple[str, ...]] = []
@@ -88,9 +101,10 @@ async def _meetings(ctx: Context, year: int, until: dt.date, outcomes: list[Meet
             tuple(per_level[level] for level in LEVELS),
         ),
     ]
-    if referats:
-        items = tuple((kind, str(n)) for kind, n in referats.most_common())
-        blocks.append(Table((t("report.col.meeting"), t("report.col.referats")), items))
+    # Referats of the innsatsteam are counts of young people's cases: the small-number rules apply to them all.
+    rows_shown = breakdown(list(referats.items()), minimum)
+    if rows_shown:
+        blocks.append(Table((t("report.col.meeting"), t("report.col.referats")), tuple(rows_shown)))
     return blocks
 
 
@@ -161,31 +175,41 @@ def _escalations(ctx: Context, records: list[EscalationRecord], minimum: int) ->
     return blocks
 
 
-def _measures(measures: list[Measure]) -> list[Block]:
-    status = Counter(m.status for m in measures)
+def _measures(measures: list[tuple[Measure, MeetingOutcome]], minimum: int) -> list[Block]:
+    """The general measures one by one; those from individual cases only as counts by status (small ones folded)."""
+    general = [m for m, outcome in measures if not _individual(outcome)]
+    individual = Counter(t(f"measures.status.{m.status}") for m, outcome in measures if _individual(outcome))
     blocks: list[Block] = [Heading(t("report.measures"))]
     if not measures:
         return [*blocks, Paragraph(t("report.no_measures"))]
+    status = Counter(m.status for m in general)
     labels = tuple(t(f"measures.status.{s}") for s in MEASURE_STATUSES)
-    blocks.append(Chart(t("report.chart.measures"), labels, tuple(status[s] for s in MEASURE_STATUSES)))
-    rows = tuple(
-        (
-            m.what,
-            m.responsible or "-",
-            norwegian_date(m.due) if m.due else "-",
-            t(f"measures.status.{m.status}"),
-            m.evaluation or "-",
+    if general:
+        blocks.append(Chart(t("report.chart.measures"), labels, tuple(status[s] for s in MEASURE_STATUSES)))
+        rows = tuple(
+            (
+                m.what,
+                m.responsible or "-",
+                norwegian_date(m.due) if m.due else "-",
+                t(f"measures.status.{m.status}"),
+                m.evaluation or "-",
+            )
+            for m in general
         )
-        for m in measures
-    )
-    header = (
-        t("report.col.measure"),
-        t("report.col.responsible"),
-        t("report.col.due"),
-        t("report.col.status"),
-        t("report.col.evaluation"),
-    )
-    blocks.append(Table(header, rows))
+        header = (
+            t("report.col.measure"),
+            t("report.col.responsible"),
+            t("report.col.due"),
+            t("report.col.status"),
+            t("report.col.evaluation"),
+        )
+        blocks.append(Table(header, rows))
+    if individual:
+        total = sum(individual.values())
+        blocks.append(Paragraph(t("report.individual_measures", n=count_text(total, minimum))))
+        rows_shown = breakdown(list(individual.items()), minimum)
+        if rows_shown:
+            blocks.append(Table((t("report.col.status"), t("report.col.count")), tuple(rows_shown)))
     return blocks
 
 

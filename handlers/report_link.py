@@ -1,8 +1,9 @@
 """`rapport [år]`: coordinators get a short-lived signed link to the yearly report instead of numbers in chat.
 
 The link names the municipality, the year, the format and when it expires, signed with a keyed hash under a
-secret in the database (so every replica can check it) that is replaced every day. The server makes the file
-when the link is opened; making the link and making the report are both in the audit log.
+secret in the database (so every replica can check it). Opening it shows a page with a download button; the
+file is made on the button's POST, so a link scanner's GET gets nothing. Making the link and making the report
+are both in the audit log.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import html
 import re
 from dataclasses import dataclass
 
@@ -36,13 +38,13 @@ class ReportRequest:
     fmt: str
 
 
-def _period(ctx: Context) -> str:
-    return ctx.clock().astimezone(ctx.municipality.tz).date().isoformat()
+# One secret that stays: the token's own expiry limits it, and a daily one would kill links made at 23:55.
+PERIOD = "all"
 
 
 async def _signature(ctx: Context, body: str) -> str:
     async with ctx.db.session() as session:
-        secret = await keys.period_secret(session, purpose=PURPOSE, period=_period(ctx))
+        secret = await keys.period_secret(session, purpose=PURPOSE, period=PERIOD)
     return hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -70,6 +72,23 @@ async def check_token(ctx: Context, token: str) -> ReportRequest | None:
     return ReportRequest(match[1], int(match[2]), match[3])
 
 
+def download_page(ctx: Context, asked: ReportRequest) -> str:
+    """A small page with a download button (a POST to the same address)."""
+    title = html.escape(t("report.title", municipality=ctx.municipality.name, year=asked.year))
+    button = html.escape(t("report.chat.link", year=asked.year, fmt=asked.fmt.upper()))
+    return (
+        f'<!doctype html><html lang="{ctx.municipality.language}"><head><meta charset="utf-8">'
+        f'<meta name="robots" content="noindex"><title>{title}</title></head><body><h1>{title}</h1>'
+        f'<form method="post"><button type="submit">{button}</button></form>'
+        f"<p>{html.escape(t('report.page_note'))}</p></body></html>"
+    )
+
+
+def busy_text() -> str:
+    """What a second request gets while a report is being made."""
+    return t("report.busy")
+
+
 def expired_text() -> str:
     """What a browser shows for a link that is wrong or too old."""
     return t("report.link_expired")
@@ -83,7 +102,8 @@ def report_path(token: str) -> str:
 async def request_report(inbound: Inbound, ctx: Context) -> list[Reply]:
     """`rapport [år] [word|pdf|excel]` for coordinators: a link to the report, valid for 15 minutes. Audited."""
     today = ctx.clock().astimezone(ctx.municipality.tz).date()
-    year, fmt = today.year, "docx"
+    # Last year by default: a finished year (the annual report is due in March), not figures that change daily.
+    year, fmt = today.year - 1, "docx"
     for word in command_text(inbound).casefold().split():
         if re.fullmatch(r"[0-9]{4}", word) and 2000 <= int(word) <= today.year:
             year = int(word)

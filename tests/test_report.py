@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from bot.app import build_bot, build_web_app
 from bot.config import Settings
 from bot.core.bot import Bot
+from bot.core.document import Paragraph
 from bot.report import render
 from handlers.report import build_report
 from storage.audit import audit_entries
@@ -24,24 +25,30 @@ from tests.conftest import FROZEN_NOW, FrozenClock
 from tests.conversation import Conversation
 from tests.test_languages import _municipality_file
 from tests.test_measures import _referat
+from tests.test_outcomes import GOOD_FORM, _form_input
 from tests.test_small_counts import _add
 
 HEADINGS = ("Møter", "Temaer til frokostmøtene", "Bekymringer", "Tiltak og evaluering", "Forslag til prioriteringer")
 
 
 async def _seed(bot: Bot, coordinator: Conversation) -> None:
-    # 7 records on drugs, 6 of them recommending the innsatsteam; 2 on violence: those must never show as 2.
+    # 11 records on drugs (6 recommending the innsatsteam, 5 the breakfast meeting); 2 on violence, which must
+    # never show as 2 nor be recoverable from a total.
     await _add(
         bot,
         (6, "innsatsteam_samtykke", ["rusbruk"]),
-        (1, "frokostmote", ["rusbruk"]),
+        (5, "frokostmote", ["rusbruk"]),
         (2, "barnevern", ["vold"]),
     )
     async with bot.db.session() as session:
         for number, status in enumerate(("discussed", "discussed", "planned", "rejected", "new")):
             day = dt.date(2026, 3 + number, 10)
             session.add(Topic(text=f"Skjermbruk og søvn {number}", status=status, created_on=day, votes=number))
-    await _referat(coordinator)
+    await _referat(coordinator)  # a case discussed with consent: its measures are private to the case
+    general = list(GOOD_FORM)
+    general[3], general[4] = "1", ""  # anonymous: a general measure, listed in the report
+    coordinator.channel.stdin = _form_input(general)
+    assert "Referat #2 er lagret" in await coordinator.say("referat")
 
 
 def _docx_tables(data: bytes) -> list[list[list[str]]]:
@@ -61,7 +68,7 @@ async def test_the_report_has_its_headings_charts_and_no_count_below_five(bot: B
     assert all(any(h.startswith(wanted) for h in headings) for wanted in HEADINGS), headings
     assert len(document.inline_shapes) >= 3  # charts as pictures
     text = "\n".join(p.text for p in document.paragraphs)
-    assert "9 i året" in text  # the total is at least five: shown
+    assert "13 i året" in text  # the total is at least five: shown
     # Every count of escalation records in a table is at least five, or folded: never the 2 on violence.
     counted = [rows for rows in _docx_tables(data) if rows[0] == ["Hva", "Antall"]]
     assert counted
@@ -70,7 +77,10 @@ async def test_the_report_has_its_headings_charts_and_no_count_below_five(bot: B
     assert not any("Vold" in row[0] for rows in counted for row in rows)
     # Topics discussed, measures with their status, the coordinator's own section.
     tables = "\n".join(" | ".join(row) for rows in _docx_tables(data) for row in rows)
-    assert "Skjermbruk og søvn 0 | drøftet" in tables and "Foreldremøte om rus | Skole" in tables
+    assert "Skjermbruk og søvn 0 | drøftet" in tables
+    # Measures of the general referat are listed; those of the case discussed with consent only counted.
+    assert tables.count("Foreldremøte om rus | Skole") == 1 and "Tiltak i enkeltsaker" in text
+    assert "Utkast: året er ikke over" in text  # 2026 is not over on 22 November
     assert "SLT-koordinatorens forslag" in text
 
 
@@ -105,13 +115,17 @@ async def test_rapport_in_chat_gives_a_short_lived_signed_link(served: Bot) -> N
         reply = await coordinator.say("rapport 2026 pdf")
         (url,) = re.findall(r"https://slt\.example\.no(/rapport/\S+)", reply)
         assert "15 minutter" in reply
-        response = await client.get(url)
+        # Opening the link shows a button (a link scanner's GET gets no report); the button's POST gets the file.
+        page = await client.get(url)
+        assert page.status == 200 and '<form method="post">' in await page.text()
+        assert (await client.head(url)).status == 405
+        response = await client.post(url)
         assert response.status == 200 and response.headers["Content-Type"] == "application/pdf"
         assert "attachment" in response.headers["Content-Disposition"]
         assert (await response.read()).startswith(b"%PDF")
         # A changed year, a changed signature, another format: refused.
-        assert (await client.get(url.replace("~2026~", "~2025~"))).status == 404
-        assert (await client.get(url[:-3] + ("000" if not url.endswith("000") else "111"))).status == 404
+        assert (await client.post(url.replace("~2026~", "~2025~"))).status == 404
+        assert (await client.post(url[:-3] + ("000" if not url.endswith("000") else "111"))).status == 404
         assert (await client.get(url.replace("~pdf~", "~xlsx~"))).status == 404
         assert (await client.get("/rapport/../../etc/passwd")).status == 404
         # After a quarter of an hour the link is dead.
@@ -128,7 +142,7 @@ async def test_rapport_in_chat_gives_a_short_lived_signed_link(served: Bot) -> N
 
 async def test_without_a_public_address_the_coordinator_is_told_how(bot: Bot, coordinator: Conversation) -> None:
     reply = await coordinator.say("rapport")
-    assert "slt-bot report --year 2026" in reply and "/rapport/" not in reply
+    assert "slt-bot report --year 2025" in reply and "/rapport/" not in reply  # last year, a finished one
 
 
 async def test_a_report_in_english_for_an_english_municipality(database_url: str, tmp_path: Path) -> None:
@@ -142,3 +156,17 @@ async def test_a_report_in_english_for_an_english_municipality(database_url: str
     assert report.title == "SLT annual report for Eksempel kommune 2026"
     document = docx.Document(io.BytesIO(render(report, "docx")))
     assert "Proposed priorities for next year" in [p.text for p in document.paragraphs]
+
+
+async def test_an_older_years_report_has_no_measures_from_later_years(bot: Bot, coordinator: Conversation) -> None:
+    await _seed(bot, coordinator)  # referats of November 2026
+    older = await build_report(bot.context, 2025)
+    text = "\n".join(block.text for block in older.blocks if isinstance(block, Paragraph))
+    assert "Ingen tiltak er registrert for året" in text
+
+
+def test_a_report_link_never_reaches_the_log() -> None:
+    from bot.runtime.logs import redact
+
+    line = '127.0.0.1 "GET /rapport/eksempel-kommune~2026~pdf~1795000000~0123456789abcdef0123456789abcdef HTTP/1.1" 200'
+    assert "0123456789abcdef" not in redact(line) and "/rapport/" in redact(line)

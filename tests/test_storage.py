@@ -312,3 +312,40 @@ def test_a_restart_on_an_up_to_date_database_does_not_load_alembic(tmp_path: Pat
     )
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT) for _ in range(2)]
     assert [run.stdout.strip() for run in runs] == ["False", "False"], [run.stderr for run in runs]
+
+
+async def test_measures_in_old_referats_become_tracked_items(any_database_url: str) -> None:
+    from alembic import command
+
+    from storage import measures
+
+    db = Database(any_database_url)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync, "eksempel"), "0011"))
+            for number, status, items in (
+                (1, "open", '[{"what": "Foreldremøte", "responsible": "Skole", "due": "2026-12-15"}]'),
+                (2, "closed", '[{"what": "Natteravner", "responsible": "Politiet", "due": null}]'),
+                (3, "open", "[]"),
+            ):
+                await connection.execute(
+                    text(
+                        "INSERT INTO meeting_outcome (municipality_id, id, meeting_type, meeting_date, participants,"
+                        " basis, consent_archived_in, known, topics, measures, stafettholder, notifications, status,"
+                        " responsible, created_at) VALUES ('eksempel', :id, 'SLT-innsatsteam', '2026-11-20', '[]',"
+                        " 'anonymous', '', '', '[]', :items, '', '[]', :status, 'console:koordinator',"
+                        " '2026-11-20 10:00:00+00:00')"
+                    ),
+                    {"id": number, "items": items, "status": status},
+                )
+        await db.upgrade()
+        async with db.scoped("eksempel").session() as session:
+            rows = await measures.all_measures(session)
+        assert [(m.outcome_id, m.what, m.responsible, m.status) for m in rows] == [
+            (1, "Foreldremøte", "Skole", "open"),
+            (2, "Natteravner", "Politiet", "evaluated"),
+        ]
+        assert rows[0].due == dt.date(2026, 12, 15) and rows[0].evaluate_on == dt.date(2027, 1, 12)
+        assert rows[0].coordinator == "console:koordinator" and rows[1].due is None
+    finally:
+        await db.close()

@@ -17,6 +17,8 @@ _PATTERNS = (
     re.compile(r"\b[UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,}\b"),
     re.compile(r"\b29:[\w-]{10,}"),
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    # A report link is a bearer token: the access log must not hold one that still works.
+    re.compile(r"(?<=/rapport/)[^\s\"?]+"),
     # Norwegian phone numbers, fødselsnummer and account numbers as people write them; not "200 23430"
     # (an HTTP status and a size).
     re.compile(

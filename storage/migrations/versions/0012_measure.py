@@ -60,8 +60,9 @@ def upgrade() -> None:
                     "responsible": str(item.get("responsible", ""))[:100],
                     "due": due,
                     "evaluate_on": due + EVALUATE_AFTER if due else None,
-                    # A closed referat's measures are no longer followed up; the rest are.
-                    "status": "done" if record["status"] == "closed" else "open",
+                    # A closed referat's measures are not followed up any more (evaluated with the referat);
+                    # the rest are open. Reminders come only for dates ahead, so old ones cause no messages.
+                    "status": "evaluated" if record["status"] == "closed" else "open",
                     "evaluation": "",
                     "coordinator": record["responsible"],
                     "updated_at": now,
