@@ -47,7 +47,7 @@ async def one_run(idle_only: bool = False) -> tuple[float, float, float]:
             await asyncio.sleep(0.5)
             wheel = rss_mib(server.pid)
             url = await _report_link(env, folder)
-            async with http.get(url.replace("http://127.0.0.1:0", base)) as response:
+            async with http.post(url.replace("http://127.0.0.1:0", base)) as response:
                 assert response.status == 200, response.status
                 await response.read()
         await asyncio.sleep(0.5)
@@ -74,7 +74,7 @@ async def _report_link(env: dict[str, str], folder: str) -> str:
         os.environ.update(old)
     await bot.start()
     try:
-        reply = await Conversation(bot, user="koordinator").say("rapport")
+        reply = await Conversation(bot, user="koordinator").say("rapport 2026")
     finally:
         await bot.close()
     return next(word for word in reply.split() if word.startswith("http://127.0.0.1:0/rapport/"))
