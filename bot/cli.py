@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from bot.app import build_bot, build_web_app
+from bot.app import FOLLOW_UP_AT, build_bot, build_web_app
 from bot.check import check
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.bot import Bot
@@ -28,10 +28,13 @@ from bot.report import FORMATS as REPORT_FORMATS
 from bot.runtime.logs import configure_logging
 from handlers.content import export_content
 from handlers.exports import COLUMNS, export_records
+from handlers.measures import REMIND_AHEAD
 from handlers.planning.calendar import calendar_ics
 from handlers.planning.schedule import load_overrides
+from handlers.planning.yearwheel import task_reminders
 from handlers.privacy.audit import audited
 from handlers.reminders import planned_reminders, reminder_reply
+from storage import measures as measure_store
 from storage.db import DatabaseConfigError, DatabaseUnavailable
 
 log = logging.getLogger("slt-bot")
@@ -202,6 +205,18 @@ async def _reminders(settings: Settings, start: dt.date | None, end: dt.date | N
             headline = reply.plain.splitlines()[0].replace("*", "")
             when = reminder.due.astimezone(tz).strftime("%Y-%m-%d %H:%M")
             lines.append(f"{when}  {reminder.target:<22}  {reminder.rule.kind:<7}  {headline}")
+        # The nightly job's reminders: the year wheel's tasks and the measures' dates, to the coordinators.
+        at = FOLLOW_UP_AT.strftime("%H:%M")
+        for day, task, _ in task_reminders(ctx.municipality, first, last):
+            lines += [f"{day} {at}  {who:<22}  task     {task.name}" for who in ctx.municipality.coordinators]
+        async with ctx.db.session() as session:
+            coming = await measure_store.coming_dates(session, today=first, until=last + REMIND_AHEAD)
+        for measure in coming:
+            date_of = measure.due if measure.status == "open" else measure.evaluate_on
+            assert date_of is not None
+            day = max(first, date_of - REMIND_AHEAD)
+            lines.append(f"{day} {at}  {measure.coordinator:<22}  measure  #{measure.id} {measure.what}")
+        lines.sort()
     finally:
         await bot.close()
     print("\n".join(lines) if lines else t("cli.no_reminders"))

@@ -391,3 +391,11 @@ def test_report_writes_a_word_file_and_refuses_a_bad_year(tmp_path: Path) -> Non
     assert document.paragraphs[0].text == "Årsrapport for SLT i Eksempel kommune 2026"
     bad = run(["report", "--year", "1066", "--out", str(tmp_path / "x.docx")], tmp_path)
     assert bad.returncode != 0 and "1066 er ikke et årstall" in bad.stderr and not (tmp_path / "x.docx").exists()
+
+
+def test_reminders_dry_run_also_lists_the_year_wheels_tasks(tmp_path: Path) -> None:
+    result = run(["reminders", "--dry-run", "--from", "2027-02-01", "--to", "2027-02-28"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2027-02-08 07:30  console:koordinator     task     Årsrapport til politirådet" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines == sorted(lines)  # one time line, whatever kind of reminder

@@ -18,7 +18,8 @@ from bot.core.messages import Facts, Image, Inbound, Part, Reply, Text
 from bot.core.parts import norwegian_date
 from bot.core.proactive import queue
 from bot.core.router import command_text
-from bot.yearly import LEVELS
+from bot.municipality import Municipality
+from bot.yearly import LEVELS, YearlyTask
 from handlers.planning.schedule import load_overrides, occurrences
 from handlers.planning.wheel_svg import WheelItem, WheelLabels, draw
 
@@ -131,6 +132,20 @@ async def show(inbound: Inbound, ctx: Context) -> list[Reply]:
         parts.append(Image(url=url, alt=t("yearwheel.alt", year=year, n=len(items))))
     parts.append(Facts(items=month_list(items)))
     return [Reply(parts=tuple(parts))]
+
+
+def task_reminders(municipality: Municipality, first: dt.date, last: dt.date) -> list[tuple[dt.date, YearlyTask, int]]:
+    """The task reminders due in [first, last]: (the day it is sent, the task, the task's year), in date order."""
+    found = []
+    for task in municipality.yearly_tasks:
+        for year in range(first.year, last.year + 2):
+            span = task.span(year)
+            if span is None or not task.reminder_days:
+                continue
+            day = span[0] - dt.timedelta(days=task.reminder_days)
+            if first <= day <= last:
+                found.append((day, task, year))
+    return sorted(found, key=lambda item: (item[0], item[1].id))
 
 
 async def remind_tasks(ctx: Context) -> int:
