@@ -94,3 +94,14 @@ def test_reminders_keep_local_time_across_daylight_saving(meeting_day: str, utc_
     (reminder,) = planned_reminders(municipality, start, start + dt.timedelta(days=400), {})
     assert reminder.due.astimezone(dt.UTC).isoformat() == utc_due
     assert reminder.due.astimezone(OSLO).strftime("%H:%M") == "09:00"
+
+
+def test_the_public_holidays_are_norways_for_two_centuries() -> None:
+    """Our twelve days against the holidays package (a test-only dependency now), 1950-2100 (its range)."""
+    import holidays
+
+    from handlers.planning.public_holidays import holiday_keys
+
+    for year in range(1950, 2101):
+        theirs = set(holidays.country_holidays("NO", years=year, include_sundays=False))
+        assert set(holiday_keys(year)) == theirs, year

@@ -10,13 +10,16 @@ subscribers see them go.
 from __future__ import annotations
 
 import datetime as dt
-
-import icalendar
+from typing import TYPE_CHECKING
 
 from bot.core.catalog import t
 from bot.core.context import Context
 from bot.municipality import Municipality, slug
 from bot.yearly import YearlyTask
+
+if TYPE_CHECKING:
+    import icalendar
+
 from handlers.planning.schedule import Occurrence, load_overrides, occurrences
 from storage.meetings import override_revisions
 
@@ -40,6 +43,8 @@ def _description(occurrence: Occurrence) -> str:
 
 
 def _event(municipality: Municipality, occurrence: Occurrence, stamp: dt.datetime, sequence: int) -> icalendar.Event:
+    import icalendar
+
     series = occurrence.series
     event = icalendar.Event()
     event.add("uid", f"{series.id}-{occurrence.rule_date.isoformat()}@{slug(municipality.name)}.slt-assistenten")
@@ -63,6 +68,8 @@ def _task_event(
     municipality: Municipality, task: YearlyTask, year: int, span: tuple[dt.date, dt.date], stamp: dt.datetime
 ) -> icalendar.Event:
     """A task of the year wheel as an all-day event (over its month or weeks), free time in the calendar."""
+    import icalendar
+
     event = icalendar.Event()
     # The task's year, not its first day's: ISO week 1 may start in December.
     event.add("uid", f"task-{task.id}-{year}@{slug(municipality.name)}.slt-assistenten")
@@ -82,6 +89,9 @@ async def calendar_ics(ctx: Context, start: dt.date, end: dt.date) -> str:
     overrides = await load_overrides(ctx)
     async with ctx.db.session() as session:
         revisions = await override_revisions(session)
+    # Imported here: the library (3 MiB) is needed only when someone asks for the calendar.
+    import icalendar
+
     stamp = ctx.clock().astimezone(dt.UTC).replace(microsecond=0)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)

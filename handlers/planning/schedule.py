@@ -10,14 +10,12 @@ import calendar
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import Literal
-
-import holidays
 
 from bot.core.catalog import t
 from bot.core.context import Context
 from bot.municipality import MeetingSeries, Municipality
+from handlers.planning.public_holidays import public_holidays
 from storage.meetings import list_overrides
 
 # (series id, rule date) -> ("cancel", None) or ("move", new date)
@@ -53,14 +51,9 @@ class Occurrence:
         return dt.datetime.combine(self.day, self.series.end, tzinfo=municipality.tz)
 
 
-@cache
-def _public_holidays(year: int) -> dict[dt.date, str]:
-    return {day: str(name) for day, name in holidays.country_holidays("NO", years=year, language="no").items()}
-
-
 def closed_reason(municipality: Municipality, series: MeetingSeries, day: dt.date) -> str:
     """Why no meeting of this series can be held on `day` (weekend, public or school holiday), or ''."""
-    holiday = _public_holidays(day.year).get(day)
+    holiday = public_holidays(day.year).get(day)
     if holiday:
         return holiday
     if day.weekday() >= 5:
