@@ -193,3 +193,15 @@ async def test_a_failing_statement_does_not_log_its_values(bot: Bot) -> None:
         async with bot.db.engine.begin() as connection:
             await connection.execute(text("INSERT INTO no_such_table VALUES (:v)"), {"v": "Sjur Hemmeligsen"})
     assert "Sjur Hemmeligsen" not in str(failure.value)
+
+
+def test_the_compact_common_word_list_answers_as_a_set_would() -> None:
+    """COMMON keeps 77,000 words as hashes (8 bytes each): every word is in it, and other words are not."""
+    from handlers.privacy.lexicon import COMMON, word_list
+
+    words = word_list("common_words_nb.txt", folded=False) | word_list("common_words_nn.txt")
+    assert len(COMMON) == len(words) > 70_000
+    assert all(word in COMMON for word in words)
+    strangers = [word + "qx" for word in list(words)[:5000]]
+    assert not any(word in COMMON for word in strangers if word not in words)
+    assert 17 not in COMMON  # type: ignore[operator]

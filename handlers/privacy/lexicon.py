@@ -7,6 +7,9 @@ capitalised ordinary word from a name: loaded once, folded for comparison (æ->e
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -18,16 +21,44 @@ WORD = re.compile(r"[^\W\d_][\w'’-]*")
 SENTENCE_END = frozenset('.!?:;\n•-–—"«»()')  # vocabulary (punctuation)
 
 
+def _words(name: str, *, folded: bool) -> Iterator[str]:
+    """The words of a list in data/ (white-space separated, '#' starts a comment line), one at a time."""
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            yield from (fold(word) if folded else word.lower() for word in line.split())
+
+
 def word_list(name: str, *, folded: bool = True) -> frozenset[str]:
-    """A word list from data/ (white-space separated, '#' starts a comment line), folded for comparison.
+    """A word list from data/, folded for comparison.
 
     Unfolded (only lower-cased) where folding would confuse words: "Vår" folds to the verb "var".
     """
-    words: set[str] = set()
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            words.update(fold(word) if folded else word.lower() for word in line.split())
-    return frozenset(words)
+    return frozenset(_words(name, folded=folded))
+
+
+class HashedWords:
+    """A large read-only word set kept as the sorted hashes of its words: 8 bytes a word instead of about 110.
+
+    For membership only. The hashes are Python's own (random per process, so the same for building and
+    looking up); two words of 64-bit hashes colliding is about as likely as winning the lottery twice.
+    """
+
+    __slots__ = ("_hashes",)
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._hashes = array("q", sorted({hash(word) for word in words}))
+
+    def __contains__(self, word: object) -> bool:
+        """Whether the word is in the set."""
+        if not isinstance(word, str):
+            return False
+        wanted = hash(word)
+        index = bisect_left(self._hashes, wanted)
+        return index < len(self._hashes) and self._hashes[index] == wanted
+
+    def __len__(self) -> int:
+        """How many words."""
+        return len(self._hashes)
 
 
 def phrase_list(name: str) -> frozenset[tuple[str, ...]]:
@@ -66,7 +97,7 @@ FINITE_VERBS = word_list("finite_verbs.txt", folded=False)
 FUNCTION_WORDS = word_list("function_words.txt", folded=False)
 # Ordinary words, places and organisations that are frequent in writing; a capitalised one is no unknown name.
 # (The generated bokmål list is folded already: reading it unfolded saves a quarter of a second at start.)
-COMMON = word_list("common_words_nb.txt", folded=False) | word_list("common_words_nn.txt")
+COMMON = HashedWords([*_words("common_words_nb.txt", folded=False), *_words("common_words_nn.txt", folded=True)])
 ORGANISATION_WORDS = word_list("organisation_words.txt")
 
 QUESTION_WORDS = frozenset(  # vocabulary
