@@ -82,6 +82,7 @@ def measure_line(measure: Measure, today: dt.date) -> str:
 
 
 # What each button may do from each status: a button left in the chat history must not undo an evaluation.
+BUTTONS = ("done", "evaluate", "move", "drop")
 ALLOWED = {
     "open": {"done", "evaluate", "move", "drop"},
     "done": {"evaluate", "move", "drop"},
@@ -126,15 +127,27 @@ async def _measure(inbound: Inbound, ctx: Context) -> Measure | None:
         return await store.get_measure(session, measure_id=int(ident))
 
 
-async def choose(inbound: Inbound, ctx: Context) -> list[Reply]:
-    """A button under a measure: done and dropped at once; evaluate and move open a form."""
+async def _checked(inbound: Inbound, ctx: Context, step: str | None) -> Measure | list[Reply]:
+    """The measure an action names, if this person is a coordinator and may now do `step` to it; else why not."""
     if not ctx.municipality.is_coordinator(inbound.user_id):
         return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
-    measure, value = await _measure(inbound, ctx), inbound.values.get("value", "")
-    if measure is None or value not in ("done", "drop", "evaluate", "move"):
+    measure = await _measure(inbound, ctx)
+    if measure is None:
         return [Reply.text(t("measures.unknown"), ephemeral=True)]
-    if value not in ALLOWED[measure.status]:
+    if step is not None and step not in ALLOWED[measure.status]:
         return [Reply.text(_already(measure), ephemeral=True)]
+    return measure
+
+
+async def choose(inbound: Inbound, ctx: Context) -> list[Reply]:
+    """A button under a measure: done and dropped at once; evaluate and move open a form."""
+    raw = inbound.values.get("value", "")
+    value = raw if isinstance(raw, str) and raw in BUTTONS else ""
+    measure = await _checked(inbound, ctx, value or None)
+    if not isinstance(measure, Measure):
+        return measure
+    if not value:
+        return [Reply.text(t("measures.unknown"), ephemeral=True)]
     if value == "evaluate":
         return [evaluation_form(measure)]
     if value == "move":
@@ -185,23 +198,17 @@ def _shown(day: dt.date | None) -> str:
 
 async def open_form(inbound: Inbound, ctx: Context) -> list[Reply]:
     """Reopen the evaluation or move form named in the action (it shows the measure: coordinators only)."""
-    if not ctx.municipality.is_coordinator(inbound.user_id):
-        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
-    measure = await _measure(inbound, ctx)
-    if measure is None:
-        return [Reply.text(t("measures.unknown"), ephemeral=True)]
+    measure = await _checked(inbound, ctx, None)
+    if not isinstance(measure, Measure):
+        return measure
     return [move_form(measure) if (inbound.action or "").startswith(MOVE_ACTION) else evaluation_form(measure)]
 
 
 async def submit_evaluation(inbound: Inbound, ctx: Context) -> list[Reply]:
     """Save an evaluation that passes the personal-data screen; otherwise nothing is saved and the form returns."""
-    if not ctx.municipality.is_coordinator(inbound.user_id):
-        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
-    measure = await _measure(inbound, ctx)
-    if measure is None:
-        return [Reply.text(t("measures.unknown"), ephemeral=True)]
-    if "evaluate" not in ALLOWED[measure.status]:
-        return [Reply.text(_already(measure), ephemeral=True)]
+    measure = await _checked(inbound, ctx, "evaluate")
+    if not isinstance(measure, Measure):
+        return measure
     raw = inbound.values.get("evaluation", "")
     text = " ".join((raw if isinstance(raw, str) else " ".join(raw)).split())[:MAX_EVALUATION]
     if not text:
@@ -216,13 +223,9 @@ async def submit_evaluation(inbound: Inbound, ctx: Context) -> list[Reply]:
 
 async def submit_move(inbound: Inbound, ctx: Context) -> list[Reply]:
     """Move the deadline or the evaluation date (or both)."""
-    if not ctx.municipality.is_coordinator(inbound.user_id):
-        return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
-    measure = await _measure(inbound, ctx)
-    if measure is None:
-        return [Reply.text(t("measures.unknown"), ephemeral=True)]
-    if "move" not in ALLOWED[measure.status]:
-        return [Reply.text(_already(measure), ephemeral=True)]
+    measure = await _checked(inbound, ctx, "move")
+    if not isinstance(measure, Measure):
+        return measure
     dates: dict[str, dt.date] = {}
     for name in ("due", "evaluate_on"):
         raw = inbound.values.get(name, "")
