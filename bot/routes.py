@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -84,6 +85,10 @@ def render_report(document: Document, fmt: str) -> bytes:
 
 def add_content_routes(app: web.Application, bot: Bot) -> None:
     """/calendar.ics, /arshjul.svg and .png (per municipality when there are several), and /rapport/<token>."""
+    public = urlsplit(bot.settings.public_url)
+    if public.scheme == "http" and public.hostname not in ("127.0.0.1", "localhost", "::1"):
+        # Report links are bearer tokens, and Teams shows pictures and opens links over https only.
+        log.warning("SLT_PUBLIC_URL is plain http on a public host: report links travel unencrypted")
 
     def context_of(request: web.Request) -> Context:
         key = request.match_info.get("municipality")

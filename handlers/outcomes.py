@@ -254,6 +254,8 @@ async def recent(inbound: Inbound, ctx: Context) -> list[Reply]:
     """`referater` for coordinators: the latest outcomes with measures and follow-up. Audited."""
     async with ctx.db.session() as session:
         outcomes = await store.recent_outcomes(session, limit=RECENT)
+        # The measures as they stand now (done, moved, evaluated), not as the referat first recorded them.
+        tracked = await measure_store.measures_of(session, outcome_ids=[o.id for o in outcomes if o.id is not None])
         await audited(session, ctx, actor=inbound.user_id, action="read", kind="outcomes", count=len(outcomes))
     if not outcomes:
         return [Reply.text(t("outcomes.none"), ephemeral=True)]
@@ -264,7 +266,11 @@ async def recent(inbound: Inbound, ctx: Context) -> list[Reply]:
         )
         if outcome.follow_up_date:
             line += " · " + t("outcomes.follow_up_short", date=norwegian_date(outcome.follow_up_date))
-        measures = "; ".join(f"{m['what']} ({m['responsible'] or '-'}, {m['due'] or '-'})" for m in outcome.measures)
+        measures = "; ".join(
+            f"#{m.id} {m.what} ({m.responsible or '-'}, {m.due or '-'}) {t(f'measures.status.{m.status}')}"
+            for m in tracked
+            if m.outcome_id == outcome.id
+        )
         parts.append(Text(line + (f"\n  {t('outcomes.measures')}: {measures}" if measures else "")))
     return [Reply(parts=tuple(parts), ephemeral=True)]
 

@@ -38,20 +38,17 @@ async def build_report(ctx: Context, year: int) -> Document:
     """The whole report for a year, in the municipality's language."""
     use_language(ctx.municipality.language)
     today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     async with ctx.db.session() as session:
-        topics = [x for x in await topic_store.all_topics(session) if x.created_on.year == year]
-        records = [r for r in await escalation_store.all_escalations(session) if r.completed_on.year == year]
-        every_outcome = {o.id: o for o in await outcome_store.all_outcomes(session)}
-        outcomes = [o for o in every_outcome.values() if o.meeting_date.year == year]
+        topics = await topic_store.topics_created_between(session, first=first, last=last)
+        records = await escalation_store.escalations_completed_between(session, first=first, last=last)
+        until = {o.id: o for o in await outcome_store.outcomes_until(session, last=last)}
+        outcomes = [o for o in until.values() if o.meeting_date.year == year]
         # The year's measures, and those carried into it still open from before; never one from a later year.
         measures = [
-            (m, every_outcome[m.outcome_id])
-            for m in await measure_store.all_measures(session)
-            if m.outcome_id in every_outcome
-            and (
-                every_outcome[m.outcome_id].meeting_date.year == year
-                or (m.status in measure_store.FOLLOWED_UP and every_outcome[m.outcome_id].meeting_date.year < year)
-            )
+            (m, until[m.outcome_id])
+            for m in await measure_store.measures_of(session, outcome_ids=[i for i in until if i is not None])
+            if until[m.outcome_id].meeting_date.year == year or m.status in measure_store.FOLLOWED_UP
         ]
     minimum = ctx.municipality.privacy.minimum_count
     title = t("report.title", municipality=ctx.municipality.name, year=year)

@@ -54,6 +54,16 @@ async def all_escalations(session: AsyncSession) -> list[EscalationRecord]:
     return list((await session.exec(statement)).all())
 
 
+async def escalations_completed_between(
+    session: AsyncSession, *, first: dt.date, last: dt.date
+) -> list[EscalationRecord]:
+    """Records completed from `first` to `last` (both included), oldest first (for the yearly report)."""
+    statement = select(EscalationRecord).where(
+        col(EscalationRecord.completed_on) >= first, col(EscalationRecord.completed_on) <= last
+    )
+    return list((await session.exec(statement.order_by(col(EscalationRecord.completed_on)))).all())
+
+
 async def delete_escalations_before(session: AsyncSession, *, day: dt.date) -> int:
     """Delete records completed before `day` (with their category rows); returns how many."""
     old = select(EscalationRecord.id).where(col(EscalationRecord.completed_on) < day)

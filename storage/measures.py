@@ -60,6 +60,14 @@ async def coming_dates(session: AsyncSession, *, today: dt.date, until: dt.date)
     return list((await session.exec(statement.order_by(col(Measure.id)))).all())
 
 
+async def measures_of(session: AsyncSession, *, outcome_ids: list[int]) -> list[Measure]:
+    """The measures of some referats, in the order they were recorded."""
+    if not outcome_ids:
+        return []
+    statement = select(Measure).where(col(Measure.outcome_id).in_(outcome_ids)).order_by(col(Measure.id))
+    return list((await session.exec(statement)).all())
+
+
 async def all_measures(session: AsyncSession) -> list[Measure]:
     """Every measure, oldest first (for export and the yearly report)."""
     return list((await session.exec(select(Measure).order_by(col(Measure.id)))).all())

@@ -33,6 +33,12 @@ async def follow_ups_due(session: AsyncSession, *, today: dt.date) -> list[Meeti
     return list((await session.exec(statement.order_by(col(MeetingOutcome.id)))).all())
 
 
+async def outcomes_until(session: AsyncSession, *, last: dt.date) -> list[MeetingOutcome]:
+    """Outcomes of meetings on or before `last`, oldest first (the yearly report: the year and what it carried)."""
+    statement = select(MeetingOutcome).where(col(MeetingOutcome.meeting_date) <= last)
+    return list((await session.exec(statement.order_by(col(MeetingOutcome.id)))).all())
+
+
 async def all_outcomes(session: AsyncSession) -> list[MeetingOutcome]:
     """Every outcome, oldest first (for export)."""
     return list((await session.exec(select(MeetingOutcome).order_by(col(MeetingOutcome.id)))).all())

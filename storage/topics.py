@@ -93,6 +93,12 @@ async def all_topics(session: AsyncSession) -> list[Topic]:
     return list((await session.exec(select(Topic).order_by(col(Topic.id)))).all())
 
 
+async def topics_created_between(session: AsyncSession, *, first: dt.date, last: dt.date) -> list[Topic]:
+    """Topics suggested from `first` to `last` (both included), oldest first (for the yearly report)."""
+    statement = select(Topic).where(col(Topic.created_on) >= first, col(Topic.created_on) <= last)
+    return list((await session.exec(statement.order_by(col(Topic.id)))).all())
+
+
 async def delete_topics_before(session: AsyncSession, *, day: dt.date) -> int:
     """Delete topics suggested before `day`, with their votes; returns how many topics."""
     old = select(Topic.id).where(col(Topic.created_on) < day)

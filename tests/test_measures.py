@@ -49,6 +49,7 @@ async def test_every_measure_in_a_referat_is_followed_up(coordinator: Conversati
 async def test_done_then_evaluated_with_the_personal_data_screen(coordinator: Conversation, bot: Bot) -> None:
     await _referat(coordinator)
     assert "merket som gjennomført" in await _click(bot, coordinator, "measure:1", value="done")
+    assert "#1 Foreldremøte om rus (Skole, 2026-12-15) gjennomført" in await coordinator.say("referater")
     # The form opens; the first answer names a pupil and is refused, the form comes back, the second is saved.
     shown = await _click(
         bot, coordinator, "measure:1", "Ola Hansen i 9B kom ikke", "Godt oppmøte, 40 foresatte kom.", value="evaluate"
