@@ -158,7 +158,7 @@ def _date(text: str) -> dt.date:
 
 
 def _range(ctx: Context, start: dt.date | None, end: dt.date | None, default_days: int) -> tuple[dt.date, dt.date]:
-    first = start or ctx.clock().astimezone(ctx.municipality.tz).date()
+    first = start or ctx.today()
     last = end or first + dt.timedelta(days=default_days)
     if last < first:
         raise CliError(t("cli.to_before_from"))

@@ -99,7 +99,7 @@ def add_content_routes(app: web.Application, bot: Bot) -> None:
 
     async def calendar_feed(request: web.Request) -> web.Response:
         ctx = context_of(request)
-        today = ctx.clock().astimezone(ctx.municipality.tz).date()
+        today = ctx.today()
         body = await calendar.calendar_ics(ctx, today - CALENDAR_PAST, today + CALENDAR_FUTURE)
         return web.Response(
             body=body.encode(),

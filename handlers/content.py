@@ -168,7 +168,7 @@ async def mark_reviewed(inbound: Inbound, ctx: Context) -> list[Reply]:
     routine = next((r for r in ctx.municipality.routines if r.id == value), None)
     if routine is None:
         return [Reply.text(t("content.unknown_entry"), ephemeral=True)]
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     async with ctx.db.session() as session:
         await store.save_edit(
             session,
@@ -185,7 +185,7 @@ async def mark_reviewed(inbound: Inbound, ctx: Context) -> list[Reply]:
 
 def review_reminder(ctx: Context) -> list[Part]:
     """For the digest: the routines whose review is due, and how to mark them reviewed."""
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     due = ctx.municipality.due_for_review(today)
     if not due:
         return []
@@ -198,5 +198,5 @@ async def export_content(ctx: Context, *, actor: str) -> tuple[int, str]:
     async with ctx.db.session() as session:
         edits = await store.list_edits(session)
         await audited(session, ctx, actor=actor, action="export", kind="content", count=len(edits))
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     return len(edits), ctx.content.export_yaml(edits, today)

@@ -27,7 +27,7 @@ TOP_TOPICS = 5
 
 async def build_digest(ctx: Context) -> Reply:
     """The digest for the last week, as one message."""
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     since = today - PERIOD
     async with ctx.db.session() as session:
         new_topics, open_topics, votes = await store.topic_counts(session, since=since)

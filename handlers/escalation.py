@@ -93,7 +93,7 @@ def _offer_token(secret: bytes, reference: str) -> str:
 
 async def _record_for(ctx: Context, token: str) -> str | None:
     """The reference of today's record behind an offer token; None once the day (and its key) is gone."""
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     async with ctx.db.session() as session:
         secret = await keys.period_secret(session, purpose=OFFER_KEY, period=today.isoformat())
         for reference in await store.references_completed_on(session, day=today):
@@ -234,7 +234,7 @@ def recommendation_label(code: str | None) -> str:
 
 async def overview(inbound: Inbound, ctx: Context) -> list[Reply]:
     """`bekymringer` for coordinators: counts by recommendation (90 days) and the latest records. Audited."""
-    since = ctx.clock().astimezone(ctx.municipality.tz).date() - dt.timedelta(days=90)
+    since = ctx.today() - dt.timedelta(days=90)
     async with ctx.db.session() as session:
         counts = await escalations_by_recommendation(session, since=since)
         recent = await store.recent_escalations(session, limit=RECENT)

@@ -57,10 +57,6 @@ def new_measure(
     )
 
 
-def _today(ctx: Context) -> dt.date:
-    return ctx.clock().astimezone(ctx.municipality.tz).date()
-
-
 def is_overdue(measure: Measure, today: dt.date) -> bool:
     """Open past its deadline, or done and not evaluated past its evaluation date."""
     if measure.status == "open":
@@ -104,7 +100,7 @@ def _buttons(measure: Measure) -> Choices:
 
 async def list_measures(inbound: Inbound, ctx: Context) -> list[Reply]:
     """`tiltak` for coordinators: open and not yet evaluated measures, overdue ones marked, with buttons. Audited."""
-    today = _today(ctx)
+    today = ctx.today()
     async with ctx.db.session() as session:
         measures = await store.followed_up(session, limit=SHOWN + 1)
         shown = min(len(measures), SHOWN)
@@ -246,7 +242,7 @@ async def submit_move(inbound: Inbound, ctx: Context) -> list[Reply]:
     if due is not None and evaluate_on is not None and evaluate_on < due:
         return [Reply.text(t("measures.err.evaluate_before_due"), ephemeral=True), move_form(measure)]
     saved = await _save(ctx, measure.id, **dates)
-    return [Reply.text(t("measures.moved", line=measure_line(saved, _today(ctx))), ephemeral=True)]
+    return [Reply.text(t("measures.moved", line=measure_line(saved, ctx.today())), ephemeral=True)]
 
 
 async def _save(ctx: Context, measure_id: int | None, **changes: object) -> Measure:
@@ -264,7 +260,7 @@ async def _save(ctx: Context, measure_id: int | None, **changes: object) -> Meas
 async def remind_measures(ctx: Context) -> int:
     """Queue reminders before each deadline and evaluation date, once per measure and date (the outbox key)."""
     use_language(ctx.municipality.language)
-    today = _today(ctx)
+    today = ctx.today()
     queued = 0
     async with ctx.db.session() as session:
         # Only dates still ahead (within a week): a past one is in the digest as overdue, never a new reminder,
@@ -292,7 +288,7 @@ DIGEST_OVERDUE = 10
 
 async def overdue_lines(ctx: Context) -> list[str]:
     """The overdue measures, a line each, the oldest first (for the digest), and how many more there are."""
-    today = _today(ctx)
+    today = ctx.today()
     async with ctx.db.session() as session:
         found = await store.overdue(session, today=today)
     lines = [measure_line(m, today) for m in found[:DIGEST_OVERDUE]]

@@ -93,7 +93,7 @@ async def move(inbound: Inbound, ctx: Context) -> list[Reply]:
         return [Reply.text(t("router.coordinators_only"), ephemeral=True)]
     raw = inbound.values.get("new_date", "")
     new_date = parse_date(raw) if isinstance(raw, str) else None
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     if new_date is None or new_date < today:
         return [Reply.text(t("meetings.bad_new_date"), ephemeral=True)]
     return await _change(inbound, ctx, inbound.values.get("occurrence"), new_date)

@@ -278,7 +278,7 @@ async def recent(inbound: Inbound, ctx: Context) -> list[Reply]:
 async def remind_follow_ups(ctx: Context) -> int:
     """Queue a reminder to the responsible coordinator for each follow-up that has come (once per date)."""
     use_language(ctx.municipality.language)
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     queued = 0
     async with ctx.db.session() as session:
         for outcome in await store.follow_ups_due(session, today=today):

@@ -37,7 +37,7 @@ def _month(number: int) -> str:
 async def build_report(ctx: Context, year: int) -> Document:
     """The whole report for a year, in the municipality's language."""
     use_language(ctx.municipality.language)
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     async with ctx.db.session() as session:
         topics = await topic_store.topics_created_between(session, first=first, last=last)

@@ -101,7 +101,7 @@ def report_path(token: str) -> str:
 
 async def request_report(inbound: Inbound, ctx: Context) -> list[Reply]:
     """`rapport [år] [word|pdf|excel]` for coordinators: a link to the report, valid for 15 minutes. Audited."""
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     # Last year by default: a finished year (the annual report is due in March), not figures that change daily.
     year, fmt = today.year - 1, "docx"
     for word in command_text(inbound).casefold().split():

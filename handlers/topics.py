@@ -142,7 +142,7 @@ async def found_choice(inbound: Inbound, ctx: Context) -> list[Reply]:
 
 
 async def _store(inbound: Inbound, ctx: Context, text: str) -> list[Reply]:
-    today = ctx.clock().astimezone(ctx.municipality.tz).date()
+    today = ctx.today()
     async with ctx.db.session() as session:
         secret = await keys.period_secret(session, purpose="flood", period=today.isoformat())
         sent = await keys.count_submission(

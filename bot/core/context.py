@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.core.catalog import current_language
@@ -37,6 +38,10 @@ class Context:
     languages: Languages = field(default_factory=Languages)
     # Where the server is reached from outside (SLT_PUBLIC_URL), for pictures and links in chat; empty: none.
     public_url: str = ""
+
+    def today(self) -> dt.date:
+        """Today's date where the municipality is (its time zone), by the context's clock."""
+        return self.clock().astimezone(self.content.file.tz).date()
 
     @property
     def municipality(self) -> Municipality:

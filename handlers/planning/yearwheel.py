@@ -59,15 +59,10 @@ def _labels(ctx: Context, year: int) -> WheelLabels:
     )
 
 
-def today(ctx: Context) -> dt.date:
-    """The municipality's date now."""
-    return ctx.clock().astimezone(ctx.municipality.tz).date()
-
-
 async def wheel_svg(ctx: Context, year: int | None = None) -> str:
     """The year wheel as SVG, in the municipality's language (a picture on a wall has no reader to ask)."""
     use_language(ctx.municipality.language)
-    now = today(ctx)
+    now = ctx.today()
     year = year or now.year
     return draw(year, await year_items(ctx, year), now, _labels(ctx, year), LEVELS)
 
@@ -116,13 +111,13 @@ def picture_url(ctx: Context, year: int) -> str:
         return ""
     path = "/arshjul.png" if len(ctx.deployment) <= 1 else f"/arshjul/{ctx.municipality.id}.png"
     # The date in the address: Slack and Teams cache a picture by its URL, and today's mark moves.
-    return f"{ctx.public_url.rstrip('/')}{path}?year={year}&d={today(ctx).isoformat()}"
+    return f"{ctx.public_url.rstrip('/')}{path}?year={year}&d={ctx.today().isoformat()}"
 
 
 async def show(inbound: Inbound, ctx: Context) -> list[Reply]:
     """`årshjul [år]`: the picture (where the platform can show it) and the list by month."""
     typed = command_text(inbound)
-    year = int(typed) if YEAR.fullmatch(typed) else today(ctx).year
+    year = int(typed) if YEAR.fullmatch(typed) else ctx.today().year
     if typed and not (YEAR.fullmatch(typed) and FIRST_YEAR <= year <= LAST_YEAR):
         return [Reply.text(t("yearwheel.bad_year", value=typed[:20]))]
     items = await year_items(ctx, year)
@@ -154,7 +149,7 @@ async def remind_tasks(ctx: Context) -> int:
     This year's and next year's occurrences are looked at, so a January task is reminded in December.
     """
     use_language(ctx.municipality.language)
-    now = today(ctx)
+    now = ctx.today()
     queued = 0
     async with ctx.db.session() as session:
         for task in ctx.municipality.yearly_tasks:
