@@ -26,28 +26,31 @@ async def accept_many(
     """
     if not items:
         return set()
+    # A microsecond apart, so the batch keeps its order: recovery takes items oldest first, and the first few of
+    # them are the ones a crash may have caught mid-reply (see bot/channels/slack/channel.py).
+    times = [now + dt.timedelta(microseconds=number) for number in range(len(items))]
     if connection.dialect.name == "sqlite":
-        return await _accept_many_sqlite(connection, items, now)
+        return await _accept_many_sqlite(connection, items, times)
     statement = postgres_insert(InboxItem).on_conflict_do_nothing(index_elements=["key"]).returning(col(InboxItem.key))
     rows = [
-        {"key": key, "channel": channel, "received_at": now, "claimed_at": now, "payload": payload}
-        for key, channel, payload in items
+        {"key": key, "channel": channel, "received_at": when, "claimed_at": when, "payload": payload}
+        for (key, channel, payload), when in zip(items, times, strict=True)
     ]
     result = await connection.execute(statement, rows)
     return {str(key) for key in result.scalars().all()}
 
 
 async def _accept_many_sqlite(
-    connection: AsyncConnection, items: list[tuple[str, str, dict[str, Any]]], now: dt.datetime
+    connection: AsyncConnection, items: list[tuple[str, str, dict[str, Any]]], times: list[dt.datetime]
 ) -> set[str]:
     dialect = connection.dialect
     # SQLAlchemy's own bind processors, so the stored text is exactly what the ORM writes and reads back.
     table = InboxItem.metadata.tables["inbox"]
     to_time = table.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
     to_json = table.c.payload.type.dialect_impl(dialect).bind_processor(dialect)
-    received = to_time(now) if to_time else now
     params: list[Any] = []
-    for key, channel, payload in items:
+    for (key, channel, payload), when in zip(items, times, strict=True):
+        received = to_time(when) if to_time else when
         params += [key, channel, received, received, to_json(payload) if to_json else payload]
     rows = ", ".join(["(?, ?, ?, ?, ?, NULL)"] * len(items))
     sql = (

@@ -40,14 +40,7 @@ class FakeSlackApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        raw = await request.read()
-        if request.content_type == "application/json":
-            params = json.loads(raw or b"{}")
-        else:
-            params = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
-        for key in ("blocks", "view"):
-            if isinstance(params.get(key), str):
-                params[key] = json.loads(params[key])
+        params = await request_params(request)
         self.calls.append((method, params))
         self.tokens.append((method, request.headers.get("Authorization", "").removeprefix("Bearer ")))
         if self.failures.get(method):
@@ -60,6 +53,10 @@ class FakeSlackApi:
             "views.open": {"view": {"id": "V0OPEN"}},
             "views.publish": {"view": {"id": "V0HOME"}},
         }
+        if method == "conversations.open":  # the DM with a user is reached by the user's id
+            return web.json_response({"ok": True, "channel": {"id": params.get("users")}})
+        if method == "conversations.history":
+            return web.json_response({"ok": True, "messages": self.history(str(params.get("channel")))})
         if method == "oauth.v2.access":
             self.issued += 1
             return web.json_response(self._oauth_answer(params))
@@ -85,12 +82,19 @@ class FakeSlackApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
     async def close(self) -> None:
         if self.server is not None:
             await self.server.close()
+
+    def history(self, channel: str) -> list[dict[str, Any]]:
+        """What conversations.history shows of a channel: the messages posted there, newest first."""
+        posts = [params for params in self.of("chat.postMessage") if params.get("channel") == channel]
+        messages = [{"type": "message", "text": post.get("text", ""), **_metadata(post)} for post in posts]
+        return messages[::-1]
 
     def of(self, method: str) -> list[dict[str, Any]]:
         """The parameters of every call of one method."""
@@ -103,6 +107,25 @@ class FakeSlackApi:
             assert time.monotonic() < deadline, f"{method} called {len(self.of(method))} times, wanted {count}"
             await asyncio.sleep(0.01)
         return self.of(method)
+
+
+async def request_params(request: web.Request) -> dict[str, Any]:
+    """A Web API call's arguments, from the query string and the body (form or JSON) as Slack reads them."""
+    raw = await request.read()
+    # slack_sdk sends some methods' arguments in the query string, also on POST.
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        params.update(json.loads(raw or b"{}"))
+    elif raw:
+        params.update({k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()})
+    for key in ("blocks", "view", "metadata"):
+        if isinstance(params.get(key), str):
+            params[key] = json.loads(params[key])
+    return params
+
+
+def _metadata(post: dict[str, Any]) -> dict[str, Any]:
+    return {"metadata": post["metadata"]} if post.get("metadata") else {}
 
 
 def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import logging
 import time
 from typing import Any
 
@@ -12,8 +14,13 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from sqlmodel import select
 
-from bot.app import build_bot
+from bot.app import CHANNELS, build_bot
+from bot.channels.slack.channel import SlackChannel
+from bot.channels.slack.delivery import REPLY_EVENT
+from bot.channels.slack.inbound import Where
 from bot.config import BUNDLED_MUNICIPALITY, Settings
+from bot.core.messages import Reply
+from bot.runtime.inbox import reference
 from storage.models import InboxItem
 from tests.conftest import FrozenClock
 from tests.running import RunningApp
@@ -340,6 +347,71 @@ async def test_unfinished_inbox_items_are_processed_on_start(
         async with app.bot.db.session() as session:
             item = await session.get(InboxItem, "event:EvCrash")
             assert item is not None and item.processed_at is not None and item.payload == {}
+
+
+def _crashed_item(key: str, text: str, clock: FrozenClock) -> InboxItem:
+    """An inbox row a crashed process left unprocessed: a DM to the bot from U0STAFF."""
+    inbound = {
+        "channel": "slack",
+        "user_id": "slack:U0STAFF",
+        "conversation_id": "slack:dm:U0STAFF",
+        "text": text,
+        "action": None,
+        "values": {},
+        "direct": True,
+    }
+    where = {"channel": None, "user": "U0STAFF", "is_dm": True, "trigger_id": "", "response_url": ""}
+    return InboxItem(key=key, channel="slack", received_at=clock(), payload={"inbound": inbound, "where": where})
+
+
+async def test_a_reply_found_in_the_dm_after_a_crash_is_not_sent_again(
+    slack_settings: Settings, slack_api: FakeSlackApi, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    crashed = build_bot(slack_settings, clock=clock)
+    await crashed.start()
+    async with crashed.db.session() as session:
+        session.add(_crashed_item("event:EvAnswered", "kontakter", clock))
+        session.add(_crashed_item("event:EvNotAnswered", "hjelp", clock))
+    await crashed.close()
+    # The crashed process had posted the first item's reply (its metadata carries the item's tag), not marked it.
+    tag = {"event_type": REPLY_EVENT, "event_payload": {"ref": reference("event:EvAnswered"), "part": 0, "of": 1}}
+    slack_api.calls.append(("chat.postMessage", {"channel": "U0STAFF", "text": "Kontakter", "metadata": tag}))
+    clock.advance(seconds=11)  # the crashed process's hold on its items has run out
+    caplog.set_level(logging.INFO)
+    async with Running(slack_settings, clock) as app:
+        _, posted = await slack_api.wait_for("chat.postMessage", count=2)
+        await asyncio.sleep(0.1)
+        assert "Kontakter i SLT-arbeidet" not in text_of(posted)  # only the unanswered item was answered
+        assert posted["metadata"]["event_payload"]["ref"] == reference("event:EvNotAnswered")
+        await asyncio.sleep(0.2)
+        assert len(slack_api.of("chat.postMessage")) == 2
+        async with app.bot.db.session() as session:
+            for key in ("event:EvAnswered", "event:EvNotAnswered"):
+                item = await session.get(InboxItem, key)
+                assert item is not None and item.processed_at is not None and item.payload == {}
+    assert "replaying 2 items taken over" in caplog.text
+    assert caplog.text.count("had been answered before the crash (found in Slack)") == 1
+
+
+async def test_only_the_replies_not_found_after_a_crash_are_posted(
+    slack_settings: Settings, slack_api: FakeSlackApi, clock: FrozenClock
+) -> None:
+    async with Running(slack_settings, clock) as app:
+        assert app.client.server is not None
+        (channel,) = [c for c in app.client.server.app[CHANNELS] if isinstance(c, SlackChannel)]
+        where, ref = Where(None, "U0STAFF", True), reference("event:EvTwo")
+        since = clock() - dt.timedelta(seconds=5)
+        assert await channel.delivery.answered_before(where, ref, since) == (frozenset(), 0)
+        replies = [Reply.text("Første svar"), Reply.text("Andre svar")]
+        await channel.delivery.deliver(replies, where, ref=ref, skip=frozenset({1}))  # the crash came in between
+        found = await channel.delivery.answered_before(where, ref, since)
+        assert found == (frozenset({0}), 2)
+        await channel.delivery.deliver(replies, where, ref=ref, skip=found[0])
+        assert [p["text"] for p in slack_api.of("chat.postMessage")] == ["Første svar", "Andre svar"]
+        assert await channel.delivery.answered_before(where, reference("event:EvOther"), since) == (frozenset(), 0)
+        slack_api.fail_next("conversations.history", 200, "missing_scope")  # an install without im:history
+        # Not knowing whether it arrived means answering again: a double is better than a lost answer.
+        assert await channel.delivery.answered_before(where, ref, since) == (frozenset(), 0)
 
 
 async def test_reminders_are_posted_through_the_slack_notifier(

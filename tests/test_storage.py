@@ -287,7 +287,7 @@ async def test_an_item_a_live_replica_holds_is_never_taken_over(any_database_url
         await alive.renew()  # the heartbeat
         assert await other.abandoned("slack") == []  # held by a live replica
         clock.advance(seconds=11)  # no heartbeat since: that replica died
-        assert [key for key, _ in await other.abandoned("slack")] == ["event:E1"]
+        assert [item.key for item in await other.abandoned("slack")] == ["event:E1"]
         assert await alive.abandoned("slack") == []  # and now it is the other's
         await alive.flush()
         await other.flush()

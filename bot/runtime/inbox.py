@@ -22,7 +22,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.core import faults
 from bot.core.clock import Clock
@@ -40,6 +40,14 @@ STORE_DEADLINE = 2.0
 COMMIT_GRACE = 0.5
 # How long a done mark may take before it is given up (and the item is recovered, so answered again).
 MARK_DEADLINE = 10.0
+
+
+class Abandoned(NamedTuple):
+    """An item taken over from the inbox: its key, what it said (payload), and when it arrived."""
+
+    key: str
+    payload: dict[str, Any]
+    received_at: dt.datetime
 
 
 class StoreUnavailable(Exception):
@@ -60,6 +68,11 @@ def safe_key(key: str) -> str:
     if _PLAIN_KEY.fullmatch(key):
         return key
     return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def reference(key: str) -> str:
+    """An opaque, stable tag for an item's replies on the platform, so recovery can tell they arrived."""
+    return hashlib.sha256(safe_key(key).encode()).hexdigest()[:24]
 
 
 class Inbox:
@@ -264,7 +277,7 @@ class Inbox:
             # Shutting down: what is still held is unfinished, and another replica (or the next start) takes it.
             self._heartbeat.cancel()
 
-    async def abandoned(self, channel: str, *, starting: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    async def abandoned(self, channel: str, *, starting: bool = False) -> list[Abandoned]:
         """Take over (key, payload) of items left unprocessed by a replica that died (or by this one, crashed).
 
         An item is abandoned when its claim has not been renewed for LEASE: the replica that holds an item renews
@@ -285,4 +298,4 @@ class Inbox:
             self.hold(item.key)
         if taken:
             log.info("inbox: took over %d %s items nobody finished", len(taken), channel)
-        return [(item.key, dict(item.payload)) for item in taken]
+        return [Abandoned(item.key, dict(item.payload), item.received_at) for item in taken]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import logging
 import re
 from typing import Any
@@ -37,7 +38,7 @@ from bot.config import Settings, SettingsError
 from bot.core.bot import Bot
 from bot.core.catalog import t
 from bot.core.messages import Inbound, Reply
-from bot.runtime.inbox import Inbox, StoreUnavailable
+from bot.runtime.inbox import Inbox, StoreUnavailable, reference
 from bot.runtime.outbox import Outbox
 from bot.runtime.workers import WorkerPool
 
@@ -50,6 +51,9 @@ WORKERS = 4
 # The action the router answers with the home view (handlers/home.py).
 HOME_VIEW = "home-view"
 SHUTDOWN_GRACE = 10.0
+# Recovered items looked up in Slack before they are answered again: the oldest ones, which include every item a
+# worker had in hand at the crash (WORKERS), with room for arrivals whose order was close.
+CHECKED_AFTER_CRASH = 2 * WORKERS
 # When Slack should deliver an event again that could not be stored (the database was away).
 RETRY_AFTER_SECONDS = 5
 # What a signed request that the bot cannot read raises while it is translated: answered 400, never 500.
@@ -120,6 +124,8 @@ class SlackChannel:
         # full speed and worked through right after. The payload is already in the inbox: a crash loses nothing.
         self.workers: WorkerPool[tuple[str, Inbound, Where]] = WorkerPool(self._process, name="slack", workers=WORKERS)
         self._socket: SocketMode | None = None
+        # Recovered items whose replies may have gone out before a crash (key: when the item arrived).
+        self._unsure: dict[str, dt.datetime] = {}
         self._register()
 
     # --- wiring -------------------------------------------------------------------------------------
@@ -222,12 +228,26 @@ class SlackChannel:
             await self._socket.connect()
 
     async def recover(self, *, starting: bool = False) -> int:
-        """Finish items a crashed process (this one before a restart, or another replica) left in the inbox."""
+        """Finish items a crashed process (this one before a restart, or another replica) left in the inbox.
+
+        The workers take items oldest first and each keeps its item until the item's done mark is written, so
+        the replies a crash may have caught between posting and marking belong to the oldest few items left.
+        For those, the worker looks up the person's DM first: a reply found there (by its metadata) is not sent
+        again. The lookup happens in the workers, so a Slack that is slow or away does not hold up the start.
+        """
         abandoned = await self.inbox.abandoned(CHANNEL, starting=starting)
-        for key, payload in abandoned:
+        for number, (key, payload, received_at) in enumerate(abandoned):
             inbound, where = translate.from_payload(payload)
+            if number < CHECKED_AFTER_CRASH:
+                self._unsure[key] = received_at
             # The interaction's trigger id has long expired: forms go out as messages.
             self.workers.put((key, inbound, dataclasses.replace(where, trigger_id="")))
+        if abandoned:
+            log.info(
+                "slack: replaying %d items taken over (the oldest %d are first looked up in Slack)",
+                len(abandoned),
+                min(len(abandoned), CHECKED_AFTER_CRASH),
+            )
         return len(abandoned)
 
     def backlog(self) -> dict[str, float]:
@@ -344,12 +364,23 @@ class SlackChannel:
     async def _process(self, item: tuple[str, Inbound, Where]) -> None:
         key, inbound, where = item
         try:
-            replies = await self.bot.handle(inbound)
-            await self.delivery.deliver(replies, where, municipality=self.bot.owner(inbound))
+            sent, total = await self._answered_before(key, where)
+            if total and len(sent) >= total:
+                log.info("slack: an item taken over had been answered before the crash (found in Slack)")
+            else:
+                replies = await self.bot.handle(inbound)
+                owner = self.bot.owner(inbound)
+                await self.delivery.deliver(replies, where, municipality=owner, ref=reference(key), skip=sent)
         except BaseException:
             self.inbox.release(key)  # taken over (here or elsewhere) once its claim runs out
             raise
         await self.inbox.done(key)
+
+    async def _answered_before(self, key: str, where: Where) -> tuple[frozenset[int], int]:
+        received_at = self._unsure.pop(key, None)
+        if received_at is None:
+            return frozenset(), 0
+        return await self.delivery.answered_before(where, reference(key), received_at)
 
     async def _publish_home(self, view_request: Inbound, user: str, team: str) -> None:
         try:

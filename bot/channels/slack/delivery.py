@@ -5,8 +5,11 @@ A reply that Slack refuses or cannot take is not lost: it goes to the outbox as 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import datetime as dt
 import logging
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -21,6 +24,15 @@ from bot.runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
+# The event type of the metadata on the bot's direct replies (Slack message metadata, not shown to people).
+REPLY_EVENT = "slt_reply"
+# How long looking up one recovered item's replies may take (seconds).
+LOOKUP_DEADLINE = 2.0
+
+
+def _tag(ref: str, part: int, of: int) -> dict[str, Any]:
+    return {"event_type": REPLY_EVENT, "event_payload": {"ref": ref, "part": part, "of": of}}
+
 
 class SlackDelivery:
     """Posts replies where they belong with the bot's Web API client."""
@@ -28,10 +40,20 @@ class SlackDelivery:
     def __init__(self, client: AsyncWebClient, tokens: SlackTokens, outbox: Outbox) -> None:
         self.client, self.tokens, self.outbox = client, tokens, outbox
 
-    async def deliver(self, replies: list[Reply], where: Where, *, municipality: str | None = None) -> None:
+    async def deliver(
+        self,
+        replies: list[Reply],
+        where: Where,
+        *,
+        municipality: str | None = None,
+        ref: str = "",
+        skip: frozenset[int] = frozenset(),
+    ) -> None:
         """Post each reply: a form as a modal while the trigger id lasts, private work to the DM.
 
-        `municipality` owns the reply if it must wait in the outbox.
+        `municipality` owns the reply if it must wait in the outbox. A direct message carries `ref` (the inbox
+        item's tag) in its metadata, so recovery after a crash can see it arrived; replies numbered in `skip`
+        did arrive before a crash and are not posted again.
         """
         try:
             token = await self.tokens.for_team(where.team)
@@ -44,7 +66,9 @@ class SlackDelivery:
         except NoInstallation:
             log.warning("slack: no installation for the workspace; replies dropped")
             return
-        for reply in replies:
+        for number, reply in enumerate(replies):
+            if number in skip:
+                continue
             has_form = any(isinstance(p, Form) for p in reply.parts)
             if has_form and where.trigger_id and await self.open_modal(reply, where, token=token):
                 where = dataclasses.replace(where, trigger_id="")  # a trigger id opens one modal
@@ -54,7 +78,10 @@ class SlackDelivery:
             try:
                 if where.is_dm or where.channel is None or reply.private:
                     # Private work asked for in a channel goes to the person's DM (posting to a user id opens it).
-                    await self.client.chat_postMessage(channel=where.user, blocks=blocks, text=text, token=token)
+                    tag = _tag(ref, number, len(replies)) if ref else None
+                    await self.client.chat_postMessage(
+                        channel=where.user, blocks=blocks, text=text, token=token, metadata=tag
+                    )
                 elif reply.ephemeral or where.private:
                     await self.client.chat_postEphemeral(
                         channel=where.channel, user=where.user, blocks=blocks, text=text, token=token
@@ -67,6 +94,47 @@ class SlackDelivery:
                 log.warning("slack: reply failed (%s); queued for retry", reason)
                 key = f"reply:{id(reply)}:{self.outbox.clock().timestamp()}"
                 await self.outbox.later(key=key, target=f"slack:{where.user}", reply=reply, municipality=municipality)
+
+    async def answered_before(self, where: Where, ref: str, since: dt.datetime) -> tuple[frozenset[int], int]:
+        """Which of an item's replies are in the person's DM already, and how many it had (0: none found).
+
+        Asked only when recovering after a crash, for the few items that may have been mid-reply. A reply in a
+        channel or an ephemeral one cannot be looked up (that would need reading the channel); it is sent again.
+        """
+        try:
+            # Bounded: a rate-limited lookup (the retry handler would wait out Retry-After) must not hold up
+            # recovery; not knowing is answered like not found.
+            async with asyncio.timeout(LOOKUP_DEADLINE):
+                token = await self.tokens.for_team(where.team)
+                opened = await self.client.conversations_open(users=where.user, token=token)
+                history = await self.client.conversations_history(
+                    channel=opened["channel"]["id"],
+                    oldest=f"{since.timestamp() - 1:.6f}",
+                    include_all_metadata=True,
+                    limit=100,
+                    token=token,
+                )
+        except (
+            SlackApiError,
+            aiohttp.ClientError,
+            OSError,
+            KeyError,
+            TypeError,
+            TimeoutError,
+            NoInstallation,
+            TokenUnavailable,
+        ):
+            # Not knowing means sending again: a double is better than a lost answer.
+            log.warning("slack: could not look up whether a recovered item was answered; it is answered again")
+            return frozenset(), 0
+        found, total = set(), 0
+        for message in history.get("messages") or []:
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == REPLY_EVENT and payload.get("ref") == ref:
+                found.add(int(payload.get("part", 0)))
+                total = int(payload.get("of", 0))
+        return frozenset(found), total
 
     async def open_modal(self, reply: Reply, where: Where, *, token: str | None = None) -> bool:
         """Open the reply's form as a modal (needs a fresh trigger id); False if Slack refused."""

@@ -83,7 +83,10 @@ class TeamsChannel:
     async def recover(self, *, starting: bool = False) -> int:
         """Finish activities a crashed process (this one before a restart, or another replica) left in the inbox."""
         abandoned = await self.inbox.abandoned(CHANNEL, starting=starting)
-        for key, payload in abandoned:
+        if abandoned:
+            # The connector cannot be asked what a conversation holds: every one of them is answered again.
+            log.info("teams: replaying %d items taken over", len(abandoned))
+        for key, payload, _ in abandoned:
             try:
                 await self._process(key, payload)
             except Exception as exc:  # one bad item must not stop the others; it is tried again later
