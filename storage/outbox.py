@@ -65,7 +65,9 @@ async def claim(session: AsyncSession, *, message_id: int, now: dt.datetime, lea
             col(OutboxMessage.sent_at).is_(None),
             col(OutboxMessage.next_attempt_at) <= now,
         )
-        .values(next_attempt_at=now + lease)
+        # The attempt is counted when it starts: one a crash cut short counts too, so the next attempt knows
+        # the message may have arrived, and a message that brings the process down cannot loop forever.
+        .values(next_attempt_at=now + lease, attempts=col(OutboxMessage.attempts) + 1)
     )
     result = await session.exec(statement)
     return bool(getattr(result, "rowcount", 0))
@@ -80,11 +82,10 @@ async def mark_sent(session: AsyncSession, *, message_id: int, now: dt.datetime)
 
 
 async def mark_retry(session: AsyncSession, *, message_id: int, next_attempt_at: dt.datetime, give_up: bool) -> int:
-    """Count a failed attempt and schedule the next one (or give up); returns the number of attempts."""
+    """Schedule the next attempt after a failed one (counted by its claim), or give up; returns the attempts."""
     message = await session.get(OutboxMessage, message_id)
     if message is None:
         return 0
-    message.attempts += 1
     message.next_attempt_at, message.failed = next_attempt_at, give_up
     session.add(message)
     return message.attempts

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.core.bot import Bot
 from bot.core.messages import Reply
 from bot.core.proactive import queue
-from bot.runtime.outbox import MAX_ATTEMPTS, OutboxWorker, SendFailed
+from bot.runtime.inbox import reference
+from bot.runtime.outbox import CLAIM_LEASE, MAX_ATTEMPTS, OutboxWorker, SendFailed
 from storage.models import OutboxMessage
 from tests.conftest import FrozenClock
 
@@ -19,11 +22,19 @@ class FakeNotifier:
     def __init__(self, failures: list[SendFailed] | None = None) -> None:
         self.sent: list[tuple[str, str]] = []
         self.failures = failures or []
+        # The tags of the posts the platform holds (for `arrived`), and the lookups asked for.
+        self.at_target: set[str] = set()
+        self.asked: list[str] = []
 
-    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
+    async def send(self, target: str, reply: Reply, *, municipality: str = "", tag: str = "") -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((target, reply.plain))
+        self.at_target.add(tag)
+
+    async def arrived(self, target: str, tag: str, *, municipality: str = "", since: dt.datetime) -> bool:
+        self.asked.append(target)
+        return tag in self.at_target
 
 
 async def _queue(bot: Bot, key: str = "k1", target: str = "slack:C1") -> bool:
@@ -38,6 +49,43 @@ async def _message(bot: Bot, key: str = "k1") -> OutboxMessage:
         message = await get_by_key(session, key=key)
     assert message is not None
     return message
+
+
+async def _crash_while_sending(bot: Bot, clock: FrozenClock, notifier: FakeNotifier, *, posted: bool) -> None:
+    """A worker claims the message and dies: before the post reached the platform, or after, before its mark."""
+    from storage.outbox import claim
+
+    message = await _message(bot)
+    assert message.id is not None
+    async with bot.db.session() as session:
+        assert await claim(session, message_id=message.id, now=clock(), lease=CLAIM_LEASE)
+    if posted:
+        tag = reference(f"outbox:{message.municipality_id}:{message.key}")
+        await notifier.send(message.target, Reply.text("Hei"), tag=tag)
+    clock.advance(minutes=3)  # the dead worker's claim has run out
+
+
+@pytest.mark.parametrize("posted", [True, False])
+async def test_a_message_a_crash_cut_short_is_looked_up_before_it_is_sent_again(
+    bot: Bot, clock: FrozenClock, posted: bool
+) -> None:
+    await _queue(bot, target="slack:U0KOORD")
+    notifier = FakeNotifier()
+    await _crash_while_sending(bot, clock, notifier, posted=posted)
+    worker = OutboxWorker(db=bot.db, clock=clock, notifiers={"slack": notifier})
+    assert await worker.deliver_due() == 1
+    assert notifier.asked == ["slack:U0KOORD"]  # the first attempt's outcome was unknown
+    assert notifier.sent == [("slack:U0KOORD", "Hei")]  # once: by the dead worker, or now
+    message = await _message(bot)
+    assert message.sent_at is not None and message.payload == {}
+
+
+async def test_a_first_attempt_is_not_looked_up(bot: Bot) -> None:
+    await _queue(bot, target="slack:U0KOORD")
+    notifier = FakeNotifier()
+    worker = OutboxWorker(db=bot.db, clock=bot.context.clock, notifiers={"slack": notifier})
+    assert await worker.deliver_due() == 1
+    assert notifier.asked == [] and notifier.sent == [("slack:U0KOORD", "Hei")]
 
 
 async def test_the_same_key_is_queued_once(bot: Bot) -> None:
@@ -125,7 +173,7 @@ async def test_messages_for_a_target_no_channel_serves_never_block_the_others(bo
 
 
 class BrokenNotifier(FakeNotifier):
-    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
+    async def send(self, target: str, reply: Reply, *, municipality: str = "", tag: str = "") -> None:
         raise RuntimeError("a bug, not a SendFailed")
 
 

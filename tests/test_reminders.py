@@ -28,8 +28,11 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
+    async def send(self, target: str, reply: Reply, *, municipality: str = "", tag: str = "") -> None:
         self.sent.append((target, reply.plain))
+
+    async def arrived(self, target: str, tag: str, *, municipality: str = "", since: dt.datetime) -> bool:
+        return False
 
 
 def at(clock: FrozenClock, text: str) -> None:

@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from bot.app import CHANNELS, build_bot
 from bot.channels.slack.channel import SlackChannel
-from bot.channels.slack.delivery import REPLY_EVENT
+from bot.channels.slack.history import REPLY_EVENT
 from bot.channels.slack.inbound import Where
 from bot.config import BUNDLED_MUNICIPALITY, Settings
 from bot.core.messages import Reply
@@ -436,6 +436,30 @@ async def test_reminders_are_posted_through_the_slack_notifier(
         (posted,) = await slack_api.wait_for("chat.postMessage")
         assert posted["channel"] == "C0EKSSLT" and "I morgen: SLT-frokostmøte" in text_of(posted)
     assert_valid_blocks(slack_api)
+
+
+async def test_a_proactive_dm_that_arrived_before_a_crash_is_found_and_a_channel_is_never_read(
+    slack_settings: Settings, slack_api: FakeSlackApi, clock: FrozenClock
+) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.channels.slack.notifier import SlackNotifier
+    from bot.channels.slack.oauth import SlackTokens
+
+    async with Running(slack_settings, clock) as app:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=slack_api.url)
+        notifier = SlackNotifier(client, SlackTokens(slack_settings, app.bot.db.engine, client), {})
+        since = clock() - dt.timedelta(minutes=5)
+        assert not await notifier.arrived("slack:U0KOORD", "tag-1", since=since)
+        await notifier.send("slack:U0KOORD", Reply.text("Ukens oppsummering"), tag="tag-1")
+        await notifier.send("slack:C0EKSSLT", Reply.text("Påminnelse"), tag="tag-2")
+        (dm, post) = slack_api.of("chat.postMessage")
+        assert dm["metadata"]["event_payload"]["ref"] == "tag-1" and "metadata" not in post  # a channel: no tag
+        assert await notifier.arrived("slack:U0KOORD", "tag-1", since=since)
+        assert not await notifier.arrived("slack:U0KOORD", "tag-3", since=since)
+        calls = len(slack_api.calls)
+        assert not await notifier.arrived("slack:C0EKSSLT", "tag-2", since=since)
+        assert len(slack_api.calls) == calls  # a channel's messages are not the bot's to read
 
 
 async def test_a_reply_that_cannot_be_delivered_is_queued_not_lost(

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.core.clock import Clock
 from bot.core.messages import Reply, reply_from_payload
 from bot.core.proactive import queue
+from bot.runtime.inbox import reference
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -48,8 +49,14 @@ class Notifier(Protocol):
     platform: str
     min_interval: float
 
-    async def send(self, target: str, reply: Reply, *, municipality: str) -> None:
-        """Deliver as the message's municipality (whose workspace token, say), or raise SendFailed."""
+    async def send(self, target: str, reply: Reply, *, municipality: str, tag: str = "") -> None:
+        """Deliver as the message's municipality (whose workspace token, say), or raise SendFailed.
+
+        `tag` is the message's opaque reference, for the platform to keep with the post where it can.
+        """
+
+    async def arrived(self, target: str, tag: str, *, municipality: str, since: dt.datetime) -> bool:
+        """Whether a post with this tag is at the target already (False when the platform cannot tell)."""
 
 
 class Outbox:
@@ -120,8 +127,16 @@ class OutboxWorker:
                 # Another worker (a second replica) may have taken it: then it is theirs to send.
                 if not await outbox.claim(session, message_id=message.id, now=self.clock(), lease=CLAIM_LEASE):
                     continue
+            tag = reference(f"outbox:{message.municipality_id}:{message.key}")
             try:
-                await notifier.send(target, reply_from_payload(message.payload), municipality=message.municipality_id)
+                # An earlier attempt that a crash cut short may have posted it: then it is only marked sent.
+                if not message.attempts or not await notifier.arrived(
+                    target, tag, municipality=message.municipality_id, since=message.created_at
+                ):
+                    reply = reply_from_payload(message.payload)
+                    await notifier.send(target, reply, municipality=message.municipality_id, tag=tag)
+                else:
+                    log.info("outbox: message %d had been sent before a crash (found at the target)", message.id)
             except SendFailed as exc:
                 await self._failed(message.id, message.attempts + 1, exc)
                 if exc.retry_after is not None:

@@ -5,17 +5,16 @@ A reply that Slack refuses or cannot take is not lost: it goes to the outbox as 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack import render
+from bot.channels.slack.history import tag, tagged_in_dm
 from bot.channels.slack.inbound import Where, metadata
 from bot.channels.slack.notifier import failure
 from bot.channels.slack.oauth import NoInstallation, SlackTokens, TokenUnavailable
@@ -23,15 +22,6 @@ from bot.core.messages import Form, Reply
 from bot.runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
-
-# The event type of the metadata on the bot's direct replies (Slack message metadata, not shown to people).
-REPLY_EVENT = "slt_reply"
-# How long looking up one recovered item's replies may take (seconds).
-LOOKUP_DEADLINE = 2.0
-
-
-def _tag(ref: str, part: int, of: int) -> dict[str, Any]:
-    return {"event_type": REPLY_EVENT, "event_payload": {"ref": ref, "part": part, "of": of}}
 
 
 class SlackDelivery:
@@ -78,9 +68,9 @@ class SlackDelivery:
             try:
                 if where.is_dm or where.channel is None or reply.private:
                     # Private work asked for in a channel goes to the person's DM (posting to a user id opens it).
-                    tag = _tag(ref, number, len(replies)) if ref else None
+                    meta = tag(ref, number, len(replies)) if ref else None
                     await self.client.chat_postMessage(
-                        channel=where.user, blocks=blocks, text=text, token=token, metadata=tag
+                        channel=where.user, blocks=blocks, text=text, token=token, metadata=meta
                     )
                 elif reply.ephemeral or where.private:
                     await self.client.chat_postEphemeral(
@@ -101,40 +91,7 @@ class SlackDelivery:
         Asked only when recovering after a crash, for the few items that may have been mid-reply. A reply in a
         channel or an ephemeral one cannot be looked up (that would need reading the channel); it is sent again.
         """
-        try:
-            # Bounded: a rate-limited lookup (the retry handler would wait out Retry-After) must not hold up
-            # recovery; not knowing is answered like not found.
-            async with asyncio.timeout(LOOKUP_DEADLINE):
-                token = await self.tokens.for_team(where.team)
-                opened = await self.client.conversations_open(users=where.user, token=token)
-                history = await self.client.conversations_history(
-                    channel=opened["channel"]["id"],
-                    oldest=f"{since.timestamp() - 1:.6f}",
-                    include_all_metadata=True,
-                    limit=100,
-                    token=token,
-                )
-        except (
-            SlackApiError,
-            aiohttp.ClientError,
-            OSError,
-            KeyError,
-            TypeError,
-            TimeoutError,
-            NoInstallation,
-            TokenUnavailable,
-        ):
-            # Not knowing means sending again: a double is better than a lost answer.
-            log.warning("slack: could not look up whether a recovered item was answered; it is answered again")
-            return frozenset(), 0
-        found, total = set(), 0
-        for message in history.get("messages") or []:
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == REPLY_EVENT and payload.get("ref") == ref:
-                found.add(int(payload.get("part", 0)))
-                total = int(payload.get("of", 0))
-        return frozenset(found), total
+        return await tagged_in_dm(self.client, self.tokens, where.team, where.user, ref, since)
 
     async def open_modal(self, reply: Reply, where: Where, *, token: str | None = None) -> bool:
         """Open the reply's form as a modal (needs a fresh trigger id); False if Slack refused."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.slack.history import tag as tag_metadata
+from bot.channels.slack.history import tagged_in_dm
 from bot.channels.slack.oauth import NoInstallation, SlackTokens, TokenUnavailable
 from bot.channels.slack.render import message
 from bot.core.messages import Reply
@@ -34,8 +38,8 @@ class SlackNotifier:
         # workspaces: municipality id -> its Slack workspace (team id), for the token of a scheduled send.
         self.client, self.tokens, self.workspaces = client, tokens, workspaces
 
-    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
-        """Post, or raise SendFailed (with Slack's Retry-After on 429)."""
+    async def send(self, target: str, reply: Reply, *, municipality: str = "", tag: str = "") -> None:
+        """Post, or raise SendFailed (with Slack's Retry-After on 429); a DM carries `tag` in its metadata."""
         blocks, text = message(reply)
         try:
             token = await self.tokens.for_team(self.workspaces.get(municipality))
@@ -46,13 +50,26 @@ class SlackNotifier:
                 "slack: the app is not installed in the municipality's workspace", permanent=True
             ) from None
         try:
-            await self.client.chat_postMessage(
-                channel=target.removeprefix("slack:"), blocks=blocks, text=text, token=token
-            )
+            channel = target.removeprefix("slack:")
+            meta = tag_metadata(tag, 0, 1) if tag and _is_dm(channel) else None
+            await self.client.chat_postMessage(channel=channel, blocks=blocks, text=text, token=token, metadata=meta)
         except SlackApiError as exc:
             raise failure(exc) from None
         except OSError as exc:
             raise SendFailed(f"network: {type(exc).__name__}") from None
+
+    async def arrived(self, target: str, tag: str, *, municipality: str = "", since: dt.datetime) -> bool:
+        """Whether the post is in the person's DM already; a channel cannot be read (no channels:history)."""
+        user = target.removeprefix("slack:")
+        if not _is_dm(user):
+            return False
+        found, total = await tagged_in_dm(self.client, self.tokens, self.workspaces.get(municipality), user, tag, since)
+        return bool(total) and len(found) >= total
+
+
+def _is_dm(channel: str) -> bool:
+    # Posting to a user id (U..., or W... on Enterprise Grid) goes to the bot's DM with that person.
+    return channel.startswith(("U", "W"))
 
 
 def failure(exc: SlackApiError) -> SendFailed:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.channels.teams.connector import TeamsConnector
 from bot.channels.teams.render import activity as render_activity
 from bot.core.messages import Reply
@@ -19,7 +21,7 @@ class TeamsNotifier:
     def __init__(self, conversations: Conversations, connector: TeamsConnector) -> None:
         self.conversations, self.connector = conversations, connector
 
-    async def send(self, target: str, reply: Reply, *, municipality: str = "") -> None:
+    async def send(self, target: str, reply: Reply, *, municipality: str = "", tag: str = "") -> None:
         """Post to the stored conversation of a target ('teams:<conversation>' or 'teams:<user>')."""
         reference = await self.conversations.find(target.removeprefix("teams:"))
         if reference is None:
@@ -27,3 +29,7 @@ class TeamsNotifier:
                 "teams: no conversation stored for this target (is the app installed there?)", permanent=True
             )
         await self.connector.post(reference, render_activity(reply))
+
+    async def arrived(self, target: str, tag: str, *, municipality: str = "", since: dt.datetime) -> bool:
+        """Never known: the Bot Framework connector keeps no history to ask, so an unsure post is sent again."""
+        return False
