@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
@@ -130,6 +131,11 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: dt.datetime = _when(nullable=False, index=True)
     sent_at: dt.datetime | None = _when(nullable=True)
     failed: bool = Field(default=False)
+    # A random tag the platform keeps with the post (Slack message metadata): after a crash, a retry can see that
+    # the post arrived. Random, so it cannot be traced back to the key (and the record the key names).
+    tag: str = Field(default_factory=lambda: secrets.token_hex(12), max_length=32)
+    # An attempt has begun and its outcome is not recorded yet (the claim sets it; the sent or retry mark clears it).
+    in_flight: bool = Field(default=False)
 
 
 class EscalationRecord(SQLModel, table=True):

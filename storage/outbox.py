@@ -56,18 +56,22 @@ async def pending_for(session: AsyncSession, *, target: str) -> list[OutboxMessa
     return list((await session.exec(statement)).all())
 
 
-async def claim(session: AsyncSession, *, message_id: int, now: dt.datetime, lease: dt.timedelta) -> bool:
-    """Take a due message for sending; False if another worker took it first (its lease has not run out)."""
+async def claim(session: AsyncSession, *, message: OutboxMessage, now: dt.datetime, lease: dt.timedelta) -> bool:
+    """Take a due message for sending, as it was read; False if another worker changed it since.
+
+    The attempt is counted when it starts and marked in flight until its outcome is recorded: one a crash cut
+    short still counts (a message that brings the process down cannot loop forever), and the next attempt sees
+    that the post may have arrived.
+    """
     statement = (
         update(OutboxMessage)
         .where(
-            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.id) == message.id,
             col(OutboxMessage.sent_at).is_(None),
             col(OutboxMessage.next_attempt_at) <= now,
+            col(OutboxMessage.attempts) == message.attempts,
         )
-        # The attempt is counted when it starts: one a crash cut short counts too, so the next attempt knows
-        # the message may have arrived, and a message that brings the process down cannot loop forever.
-        .values(next_attempt_at=now + lease, attempts=col(OutboxMessage.attempts) + 1)
+        .values(next_attempt_at=now + lease, attempts=col(OutboxMessage.attempts) + 1, in_flight=True)
     )
     result = await session.exec(statement)
     return bool(getattr(result, "rowcount", 0))
@@ -77,7 +81,7 @@ async def mark_sent(session: AsyncSession, *, message_id: int, now: dt.datetime)
     """Record that a message was delivered, and drop its content: only the key is needed from now on."""
     message = await session.get(OutboxMessage, message_id)
     if message is not None:
-        message.sent_at, message.payload = now, {}
+        message.sent_at, message.payload, message.in_flight = now, {}, False
         session.add(message)
 
 
@@ -86,7 +90,7 @@ async def mark_retry(session: AsyncSession, *, message_id: int, next_attempt_at:
     message = await session.get(OutboxMessage, message_id)
     if message is None:
         return 0
-    message.next_attempt_at, message.failed = next_attempt_at, give_up
+    message.next_attempt_at, message.failed, message.in_flight = next_attempt_at, give_up, False
     session.add(message)
     return message.attempts
 

@@ -27,6 +27,7 @@ class FakeSlackApi:
         # What oauth.v2.access hands out: a new token for each code or refresh token exchanged.
         self.issued = 0
         self.failures: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
+        self.dms = DmHistory()
         self.server: TestServer | None = None
 
     @property
@@ -48,15 +49,15 @@ class FakeSlackApi:
             return web.json_response(body, status=status, headers=headers)
         answers: dict[str, dict[str, Any]] = {
             "auth.test": {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0EKS", "user": "slt", "team": "Eksempel"},
-            "chat.postMessage": {"channel": params.get("channel"), "ts": "1700000000.000100"},
+            "chat.postMessage": {"channel": params.get("channel"), "ts": self.dms.record(params)},
             "chat.postEphemeral": {"message_ts": "1700000000.000200"},
             "views.open": {"view": {"id": "V0OPEN"}},
             "views.publish": {"view": {"id": "V0HOME"}},
         }
-        if method == "conversations.open":  # the DM with a user is reached by the user's id
-            return web.json_response({"ok": True, "channel": {"id": params.get("users")}})
+        if method == "conversations.open":
+            return web.json_response({"ok": True, "channel": {"id": DmHistory.dm_of(str(params.get("users")))}})
         if method == "conversations.history":
-            return web.json_response({"ok": True, "messages": self.history(str(params.get("channel")))})
+            return web.json_response({"ok": True, **self.dms.page(params)})
         if method == "oauth.v2.access":
             self.issued += 1
             return web.json_response(self._oauth_answer(params))
@@ -90,12 +91,6 @@ class FakeSlackApi:
         if self.server is not None:
             await self.server.close()
 
-    def history(self, channel: str) -> list[dict[str, Any]]:
-        """What conversations.history shows of a channel: the messages posted there, newest first."""
-        posts = [params for params in self.of("chat.postMessage") if params.get("channel") == channel]
-        messages = [{"type": "message", "text": post.get("text", ""), **_metadata(post)} for post in posts]
-        return messages[::-1]
-
     def of(self, method: str) -> list[dict[str, Any]]:
         """The parameters of every call of one method."""
         return [params for name, params in self.calls if name == method]
@@ -124,8 +119,48 @@ async def request_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
-def _metadata(post: dict[str, Any]) -> dict[str, Any]:
-    return {"metadata": post["metadata"]} if post.get("metadata") else {}
+class DmHistory:
+    """The bot's posts in each DM, served like conversations.history: newest first, in pages, metadata on request.
+
+    A post to a user id lands in the DM with that user, whose id (here "D" + the user id) is what
+    conversations.open gives; the history is asked by that id, never by the user's.
+    """
+
+    def __init__(self) -> None:
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self._last = 0.0
+
+    @staticmethod
+    def dm_of(user: str) -> str:
+        """The id of the bot's DM with a user."""
+        return "D" + user
+
+    def record(self, params: dict[str, Any]) -> str:
+        """Keep a chat.postMessage; returns its ts (Slack's time, increasing)."""
+        self._last = max(time.time(), self._last + 0.000001)
+        ts = f"{self._last:.6f}"
+        channel = str(params.get("channel", ""))
+        dm = self.dm_of(channel) if channel.startswith(("U", "W")) else channel
+        message = {"type": "message", "ts": ts, "text": params.get("text", ""), "metadata": params.get("metadata")}
+        self.messages.setdefault(dm, []).append(message)
+        return ts
+
+    def page(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One page of conversations.history."""
+        oldest = float(params.get("oldest") or 0)
+        found = [m for m in reversed(self.messages.get(str(params.get("channel")), [])) if float(m["ts"]) > oldest]
+        start, limit = int(params.get("cursor") or 0), int(params.get("limit") or 100)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        shown = [
+            {k: v for k, v in m.items() if v is not None and (k != "metadata" or with_metadata)}
+            for m in found[start : start + limit]
+        ]
+        more = start + limit < len(found)
+        return {
+            "messages": shown,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
 
 def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:

@@ -30,7 +30,7 @@ from aiohttp.test_utils import TestServer
 
 from tests.conftest import REPORT
 from tests.running import free_port
-from tests.slack_fake import SIGNING_SECRET, event_body, request_params, signed_headers
+from tests.slack_fake import SIGNING_SECRET, DmHistory, event_body, request_params, signed_headers
 from tests.teams_fake import message
 from tests.test_replicas import municipality_with_a_due_reminder
 
@@ -50,8 +50,8 @@ class Platforms:
     def __init__(self) -> None:
         self.slack: Counter[str] = Counter()
         self.teams: Counter[str] = Counter()
-        # What conversations.history shows: the bot's posts per channel, newest first.
-        self.history: dict[str, list[dict[str, Any]]] = {}
+        # The bot's posts in each DM, for conversations.history.
+        self.dms = DmHistory()
         self.sockets: list[web.WebSocketResponse] = []
         self.acked: set[str] = set()
         self.connected = asyncio.Event()
@@ -65,20 +65,18 @@ class Platforms:
     async def _slack(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await request_params(request)
+        ts = "1700000000.000100"
         if method == "chat.postMessage":
-            channel = str(params.get("channel"))
-            self.slack[channel] += 1
-            metadata = params.get("metadata")
-            posted = {"type": "message", "metadata": metadata} if metadata else {"type": "message"}
-            self.history.setdefault(channel, []).insert(0, posted)
-        if method == "conversations.open":  # a DM is reached by the user's id
-            return web.json_response({"ok": True, "channel": {"id": params.get("users")}})
+            self.slack[str(params.get("channel"))] += 1
+            ts = self.dms.record(params)
+        if method == "conversations.open":
+            return web.json_response({"ok": True, "channel": {"id": DmHistory.dm_of(str(params.get("users")))}})
         if method == "conversations.history":
-            return web.json_response({"ok": True, "messages": self.history.get(str(params.get("channel")), [])})
+            return web.json_response({"ok": True, **self.dms.page(params)})
         if method == "apps.connections.open":
             return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.server.port}/link"})  # type: ignore[union-attr]
         extra = {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0EKS"} if method == "auth.test" else {}
-        return web.json_response({"ok": True, "ts": "1700000000.000100", "channel": "D1", **extra})
+        return web.json_response({"ok": True, "ts": ts, "channel": "D1", **extra})
 
     async def _teams(self, request: web.Request) -> web.Response:
         self.teams[request.match_info["conversation"]] += 1
@@ -309,6 +307,7 @@ async def test_kill_nine_in_a_burst_loses_nothing_and_sends_nothing_twice(tmp_pa
     assert all(counts["lost"] == 0 for _, counts in results), results
     # What may come twice is a reply that was on the wire at the kill (the platform had it, the bot had not
     # seen the answer): at most one per worker. Slack's DM replies found in the conversation after the crash
-    # are not sent again, so only Teams (whose connector has no history to ask) can double.
+    # are not sent again, so only Teams (whose connector has no history to ask) may double.
     assert max(doubles) <= WORKERS, results
     assert statistics.median(doubles) == 0, results
+    assert all(counts["doubled"] == 0 for door, counts in results if door.startswith("slack")), results

@@ -9,7 +9,6 @@ import pytest
 from bot.core.bot import Bot
 from bot.core.messages import Reply
 from bot.core.proactive import queue
-from bot.runtime.inbox import reference
 from bot.runtime.outbox import CLAIM_LEASE, MAX_ATTEMPTS, OutboxWorker, SendFailed
 from storage.models import OutboxMessage
 from tests.conftest import FrozenClock
@@ -58,10 +57,10 @@ async def _crash_while_sending(bot: Bot, clock: FrozenClock, notifier: FakeNotif
     message = await _message(bot)
     assert message.id is not None
     async with bot.db.session() as session:
-        assert await claim(session, message_id=message.id, now=clock(), lease=CLAIM_LEASE)
+        assert await claim(session, message=message, now=clock(), lease=CLAIM_LEASE)
+        assert not await claim(session, message=message, now=clock(), lease=CLAIM_LEASE)  # taken: not twice
     if posted:
-        tag = reference(f"outbox:{message.municipality_id}:{message.key}")
-        await notifier.send(message.target, Reply.text("Hei"), tag=tag)
+        await notifier.send(message.target, Reply.text("Hei"), tag=message.tag)
     clock.advance(minutes=3)  # the dead worker's claim has run out
 
 
@@ -77,7 +76,31 @@ async def test_a_message_a_crash_cut_short_is_looked_up_before_it_is_sent_again(
     assert notifier.asked == ["slack:U0KOORD"]  # the first attempt's outcome was unknown
     assert notifier.sent == [("slack:U0KOORD", "Hei")]  # once: by the dead worker, or now
     message = await _message(bot)
-    assert message.sent_at is not None and message.payload == {}
+    assert message.sent_at is not None and message.payload == {} and not message.in_flight
+
+
+async def test_a_failure_whose_outcome_is_known_is_retried_without_a_lookup(bot: Bot, clock: FrozenClock) -> None:
+    await _queue(bot, target="slack:U0KOORD")
+    notifier = FakeNotifier([SendFailed("502")])
+    worker = OutboxWorker(db=bot.db, clock=clock, notifiers={"slack": notifier})
+    assert await worker.deliver_due() == 0
+    clock.advance(minutes=5)
+    assert await worker.deliver_due() == 1
+    assert notifier.asked == [] and notifier.sent == [("slack:U0KOORD", "Hei")]
+
+
+async def test_a_message_whose_every_attempt_was_cut_short_is_given_up(bot: Bot, clock: FrozenClock) -> None:
+    from storage.outbox import count_failed
+
+    await _queue(bot, target="slack:U0KOORD")
+    notifier = FakeNotifier()
+    for _ in range(MAX_ATTEMPTS):  # each attempt brings the process down before its outcome is recorded
+        await _crash_while_sending(bot, clock, notifier, posted=False)
+    worker = OutboxWorker(db=bot.db, clock=clock, notifiers={"slack": notifier})
+    assert await worker.deliver_due() == 0
+    assert notifier.sent == [] and (await _message(bot)).failed
+    async with bot.db.session() as session:
+        assert await count_failed(session) == 1
 
 
 async def test_a_first_attempt_is_not_looked_up(bot: Bot) -> None:

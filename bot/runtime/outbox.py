@@ -18,7 +18,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.core.clock import Clock
 from bot.core.messages import Reply, reply_from_payload
 from bot.core.proactive import queue
-from bot.runtime.inbox import reference
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -123,20 +122,20 @@ class OutboxWorker:
             assert message.id is not None
             if index:
                 await asyncio.sleep(notifier.min_interval)
+            if message.attempts >= MAX_ATTEMPTS:  # every attempt was cut short (a crash each time)
+                await self._failed(message.id, message.attempts, SendFailed("attempts never finished"))
+                continue
             async with self.db.session(all_municipalities=True) as session:
                 # Another worker (a second replica) may have taken it: then it is theirs to send.
-                if not await outbox.claim(session, message_id=message.id, now=self.clock(), lease=CLAIM_LEASE):
+                if not await outbox.claim(session, message=message, now=self.clock(), lease=CLAIM_LEASE):
                     continue
-            tag = reference(f"outbox:{message.municipality_id}:{message.key}")
             try:
                 # An earlier attempt that a crash cut short may have posted it: then it is only marked sent.
-                if not message.attempts or not await notifier.arrived(
-                    target, tag, municipality=message.municipality_id, since=message.created_at
-                ):
-                    reply = reply_from_payload(message.payload)
-                    await notifier.send(target, reply, municipality=message.municipality_id, tag=tag)
-                else:
+                if message.in_flight and message.tag and await self._arrived(notifier, message):
                     log.info("outbox: message %d had been sent before a crash (found at the target)", message.id)
+                else:
+                    reply = reply_from_payload(message.payload)
+                    await notifier.send(target, reply, municipality=message.municipality_id, tag=message.tag)
             except SendFailed as exc:
                 await self._failed(message.id, message.attempts + 1, exc)
                 if exc.retry_after is not None:
@@ -150,6 +149,12 @@ class OutboxWorker:
                 await outbox.mark_sent(session, message_id=message.id, now=self.clock())
             delivered += 1
         return delivered
+
+    @staticmethod
+    async def _arrived(notifier: Notifier, message: OutboxMessage) -> bool:
+        return await notifier.arrived(
+            message.target, message.tag, municipality=message.municipality_id, since=message.created_at
+        )
 
     async def _failed(self, message_id: int, attempts: int, exc: SendFailed) -> None:
         give_up = exc.permanent or attempts >= MAX_ATTEMPTS

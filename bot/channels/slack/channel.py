@@ -369,6 +369,11 @@ class SlackChannel:
                 log.info("slack: an item taken over had been answered before the crash (found in Slack)")
             else:
                 replies = await self.bot.handle(inbound)
+                if sent and len(replies) != total:
+                    # The work ran again and answered differently (its first run's changes were kept): the numbers
+                    # found say nothing about these replies, so all of them go out.
+                    log.info("slack: an item taken over answers differently now; all its replies are sent")
+                    sent = frozenset()
                 owner = self.bot.owner(inbound)
                 await self.delivery.deliver(replies, where, municipality=owner, ref=reference(key), skip=sent)
         except BaseException:

@@ -49,8 +49,8 @@ class SlackDelivery:
             token = await self.tokens.for_team(where.team)
         except TokenUnavailable:
             # Not lost: the outbox sends them once the token is renewed.
-            for reply in replies:
-                key = f"reply:{id(reply)}:{self.outbox.clock().timestamp()}"
+            for number, reply in enumerate(replies):
+                key = self._later_key(ref, number, reply)
                 await self.outbox.later(key=key, target=f"slack:{where.user}", reply=reply, municipality=municipality)
             return
         except NoInstallation:
@@ -82,8 +82,14 @@ class SlackDelivery:
                 # Not lost: the outbox tries again with backoff, as a direct message to the user.
                 reason = failure(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
                 log.warning("slack: reply failed (%s); queued for retry", reason)
-                key = f"reply:{id(reply)}:{self.outbox.clock().timestamp()}"
+                key = self._later_key(ref, number, reply)
                 await self.outbox.later(key=key, target=f"slack:{where.user}", reply=reply, municipality=municipality)
+
+    def _later_key(self, ref: str, number: int, reply: Reply) -> str:
+        # The item's tag and the reply's number: queued again after a crash, it is still queued (and sent) once.
+        if ref:
+            return f"reply:{ref}:{number}"
+        return f"reply:{id(reply)}:{self.outbox.clock().timestamp()}"
 
     async def answered_before(self, where: Where, ref: str, since: dt.datetime) -> tuple[frozenset[int], int]:
         """Which of an item's replies are in the person's DM already, and how many it had (0: none found).

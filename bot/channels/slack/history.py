@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 REPLY_EVENT = "slt_reply"
 # How long looking up one piece of work's posts may take (seconds).
 LOOKUP_DEADLINE = 2.0
+CLOCK_MARGIN = dt.timedelta(seconds=60)
 
 
 def tag(ref: str, part: int, of: int) -> dict[str, Any]:
@@ -37,26 +38,36 @@ async def tagged_in_dm(
     """The numbers of the bot's posts tagged `ref` in its DM with `user` since `since`, and how many it made.
 
     Not knowing (Slack away or rate-limited, a missing scope) reads as none found: sending again beats losing.
+    The messages read (the person's own among them) are looked at for the tag only; nothing is kept or logged.
     """
+    found: set[int] = set()
+    total = 0
     try:
+        # The token first and outside the deadline: renewing it must never be cut off halfway.
+        token = await tokens.for_team(team)
         # Bounded: a rate-limited lookup (the retry handler would wait out Retry-After) must not hold up the work.
         async with asyncio.timeout(LOOKUP_DEADLINE):
-            token = await tokens.for_team(team)
             opened = await client.conversations_open(users=user, token=token)
-            history = await client.conversations_history(
-                channel=opened["channel"]["id"],
-                oldest=f"{since.timestamp() - 1:.6f}",
-                include_all_metadata=True,
-                limit=100,
-                token=token,
-            )
-        found, total = set(), 0
-        for message in history.get("messages") or []:
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == REPLY_EVENT and payload.get("ref") == ref:
-                found.add(int(payload.get("part", 0)))
-                total = int(payload.get("of", 0))
+            cursor = None
+            while True:
+                page = await client.conversations_history(
+                    channel=opened["channel"]["id"],
+                    # Slack stamps messages with its own clock: a margin for a server clock that runs ahead.
+                    oldest=f"{(since - CLOCK_MARGIN).timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                    token=token,
+                )
+                for message in page.get("messages") or []:
+                    meta = message.get("metadata") or {}
+                    payload = meta.get("event_payload") or {}
+                    if meta.get("event_type") == REPLY_EVENT and payload.get("ref") == ref:
+                        found.add(int(payload.get("part", 0)))
+                        total = int(payload.get("of", 0))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not page.get("has_more") or not cursor:
+                    break
     except (
         SlackApiError,
         aiohttp.ClientError,
