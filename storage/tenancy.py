@@ -9,6 +9,7 @@ table is refused when the deployment serves several municipalities, so a forgott
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import event
@@ -50,11 +51,15 @@ def _scope_queries(state: ORMExecuteState) -> None:
         if state.session.info.get(STRICT) and not state.session.info.get(ALL) and _touches_scoped(state):
             raise UnscopedQuery("a query on a municipality's table from a session without a municipality")
         return
-    state.statement = state.statement.options(
-        *(
-            with_loader_criteria(model, model.municipality_id == municipality, include_aliases=True)  # type: ignore[attr-defined]
-            for model in SCOPED_MODELS
-        )
+    state.statement = state.statement.options(*_criteria(str(municipality)))
+
+
+@functools.lru_cache(maxsize=256)
+def _criteria(municipality: str) -> tuple[Any, ...]:
+    # Built once per municipality, not on every query: building the 15 expressions was a tenth of a request's CPU.
+    return tuple(
+        with_loader_criteria(model, model.municipality_id == municipality, include_aliases=True)  # type: ignore[attr-defined]
+        for model in SCOPED_MODELS
     )
 
 
