@@ -12,14 +12,14 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, create_engine, event, inspect, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, event, inspect, text
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import tenancy
+from storage import sqlite, tenancy
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -29,9 +29,6 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any constant works; it only has to be the same in every replica.
 MIGRATION_LOCK_ID = 0x51_7B_07_01
-# Below the inbox's deadline (bot/runtime/inbox.py): a lock held by another process (a backup, a second
-# process) makes a statement fail in time for the request to be refused inside Slack's three seconds.
-SQLITE_BUSY_TIMEOUT_MS = 1500
 
 
 class DatabaseConfigError(ValueError):
@@ -65,7 +62,7 @@ def async_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the server read while the scheduler writes; the busy timeout waits out short locks.
+    """WAL lets the server read while the scheduler writes (short locks are waited out in storage/sqlite.py).
 
     secure_delete overwrites deleted content with zeros, so a cleared payload or a deleted record does not linger
     in free pages for anyone who copies the file; journal_size_limit=0 truncates the WAL after each checkpoint, so
@@ -75,7 +72,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA journal_size_limit=0")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -97,10 +93,10 @@ class Database:
         # hide_parameters: an SQL error anywhere must not write bound values (free text, ids) into the log.
         options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite, "hide_parameters": True}
         if self.is_sqlite:
-            # SQLite has one writer. Several pooled connections would fight over its lock and wait in SQLite's
-            # busy handler, which sleeps in growing steps; one connection makes sessions queue in asyncio.
+            # SQLite has one writer. Several pooled connections would fight over its lock; one connection makes
+            # sessions queue in asyncio. Its statements run on the event loop (storage/sqlite.py).
             options.update(pool_size=1, max_overflow=0, pool_timeout=30)
-            options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            options["async_creator"] = sqlite.connector(make_url(self.url).database or ":memory:")
         else:
             # A server that does not answer (restarting, unreachable) fails a new connection after 5 s, not 60;
             # pool_pre_ping replaces connections that died with the server (a restart, a failover).
@@ -109,22 +105,12 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         # The marks that record an effect (a reply went out, a message was sent) must not wait behind the queue
         # of other work on SQLite's one connection: every millisecond they wait is a reply a crash would repeat.
-        # They get a second connection of their own; their transactions are a single short UPDATE.
+        # They get a second connection of their own; their transactions are a single short UPDATE, which runs
+        # without giving the event loop up in between (nothing else can come first) unless the file is busy.
         self.urgent_engine: AsyncEngine = create_async_engine(self.url, **options) if self.is_sqlite else self.engine
-        # On SQLite the hottest of these marks run in a thread on a plain sqlite3 connection: one hand-over for
-        # the whole transaction, where the async driver needs the event loop between every statement.
-        self.urgent_sync: Engine | None = None
         if self.is_sqlite:
-            sync_url = make_url(self.url).set(drivername="sqlite")
-            sync_options = {k: v for k, v in options.items() if k != "connect_args"}
-            self.urgent_sync = create_engine(
-                sync_url,
-                **sync_options,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-            )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.urgent_engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.urgent_sync, "connect", _sqlite_pragmas)
 
     def scoped(self, municipality: str) -> Database:
         """The same database seen by one municipality (same engine and pool)."""
@@ -162,17 +148,8 @@ class Database:
 
     async def record_effect(self, work: Callable[[Connection], None]) -> None:
         """Run `work` in one transaction at once, ahead of other work: recording that an effect happened."""
-        if self.urgent_sync is None:
-            async with self.urgent_engine.begin() as connection:
-                await connection.run_sync(work)
-            return
-        engine = self.urgent_sync
-
-        def in_transaction() -> None:
-            with engine.begin() as connection:
-                work(connection)
-
-        await asyncio.to_thread(in_transaction)
+        async with self.urgent_engine.begin() as connection:
+            await connection.run_sync(work)
 
     async def upgrade(self, *, owner: str | None = None) -> None:
         """Apply every pending migration; on PostgreSQL, replicas starting together take turns.
@@ -212,8 +189,6 @@ class Database:
         await self.engine.dispose()
         if self.urgent_engine is not self.engine:
             await self.urgent_engine.dispose()
-        if self.urgent_sync is not None:
-            self.urgent_sync.dispose()
 
 
 def alembic_config(connection: Connection | None = None, owner: str | None = None) -> Config:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import subprocess
 import sys
+import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -12,6 +15,8 @@ from sqlalchemy import inspect, text
 
 from storage import dialogs, keys, topics
 from storage.db import Database, DatabaseUnavailable, alembic_config, async_url
+from storage.sqlite import BUSY_TIMEOUT
+from tests.db_outage import SqliteLock
 
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,16 +163,63 @@ async def test_a_failed_transaction_leaves_nothing_half_written(any_database_url
         await db.close()
 
 
-async def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_sqlite_uses_wal(tmp_path) -> None:  # type: ignore[no-untyped-def]
     db = Database(f"sqlite:///{tmp_path / 'wal.db'}")
     try:
         async with db.engine.connect() as connection:
             assert (await connection.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
-            assert (
-                await connection.execute(text("PRAGMA busy_timeout"))
-            ).scalar_one() == 1500  # below the inbox deadline (bot/runtime/inbox.py)
     finally:
         await db.close()
+
+
+async def _ticks_while(work: Awaitable[object]) -> tuple[int, float, BaseException | None]:
+    """Run `work`; count how often a 10 ms ticker ran meanwhile (the event loop kept serving), and how long."""
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    try:
+        await work
+        error: BaseException | None = None
+    except Exception as exc:
+        error = exc
+    finally:
+        task.cancel()
+    return ticks, time.perf_counter() - started, error
+
+
+async def test_a_lock_held_by_another_process_is_waited_out_without_holding_up_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        await db.upgrade()
+        with SqliteLock(path) as lock:
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.3, lock.release)
+            async with asyncio.timeout(5):
+                ticks, seconds, error = await _ticks_while(_write(db, "venter"))
+        assert error is None and 0.25 < seconds < BUSY_TIMEOUT  # written once the lock was gone
+        assert ticks >= 10  # meanwhile the loop went on (a blocking wait would leave it at 0 or 1)
+        with SqliteLock(path):
+            ticks, seconds, error = await _ticks_while(_write(db, "for sent"))
+        assert error is not None and "locked" in str(error)  # a lock held for longer: refused, as before
+        assert BUSY_TIMEOUT - 0.1 < seconds < BUSY_TIMEOUT + 0.5 and ticks >= 50
+        async with db.session() as session:
+            assert await dialogs.get_dialog(session, key="venter") is not None
+            assert await dialogs.get_dialog(session, key="for sent") is None
+    finally:
+        await db.close()
+
+
+async def _write(db: Database, key: str) -> None:
+    async with db.session() as session:
+        await dialogs.save_dialog(session, key=key, flow="f", step="s", history=[], answers={}, now=NOW)
 
 
 async def test_unreachable_database_is_reported_not_crashed() -> None:
