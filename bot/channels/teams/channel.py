@@ -9,6 +9,7 @@ replies (private work in the personal chat), connector.py posts, notifier.py ser
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import ipaddress
 import json
@@ -39,6 +40,9 @@ CHANNEL = "teams"
 ROUTE = "/api/messages"
 # When the Bot Framework should deliver an activity again that could not be stored (the database was away).
 RETRY_AFTER_SECONDS = 5
+# Turns answered at once. One core gains nothing from more; fewer in hand means fewer replies a crash can catch
+# between the connector's answer and the done mark, and the rest wait their turn in arrival order.
+WORKERS = 4
 
 
 class TeamsChannel:
@@ -63,6 +67,7 @@ class TeamsChannel:
         )
         self.inbox = Inbox(bot.db, bot.context.clock)
         self._in_progress = 0
+        self._turns = asyncio.Semaphore(WORKERS)
 
     def mount(self, web_app: web.Application) -> None:
         """Serve Bot Framework activities at POST /api/messages."""
@@ -179,14 +184,16 @@ class TeamsChannel:
         inbound = inbound_from_payload(payload["inbound"])
         self._in_progress += 1
         try:
-            replies = await self.bot.handle(inbound)
-            await self.delivery.reply(payload, inbound, replies)
-        except BaseException:
-            self.inbox.release(key)  # taken over (here or elsewhere) once its claim runs out
-            raise
+            async with self._turns:
+                try:
+                    replies = await self.bot.handle(inbound)
+                    await self.delivery.reply(payload, inbound, replies)
+                except BaseException:
+                    self.inbox.release(key)  # taken over (here or elsewhere) once its claim runs out
+                    raise
+                await self.inbox.done(key)
         finally:
             self._in_progress -= 1
-        await self.inbox.done(key)
 
     async def _welcome(self, body: dict[str, Any]) -> None:
         found = list(self.bot.for_teams(translate.tenant_id(body), translate.team_id(body)))
