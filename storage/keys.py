@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import delete, update
+from sqlalchemy import case, delete, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import FloodCount, RotatingKey, TopicVote
+from storage.tenancy import ALL, STRICT, UnscopedQuery, scope_of
 
 
 async def period_secret(session: AsyncSession, *, purpose: str, period: str) -> bytes:
@@ -58,24 +61,23 @@ async def forget_key_unless(session: AsyncSession, *, purpose: str, period: str)
 
 
 async def count_submission(session: AsyncSession, *, sender_hash: str, period: str) -> int:
-    """Count one more submission by this (hashed) sender in this period; returns the new count (atomic)."""
-    for _ in range(3):
-        bump = (
-            update(FloodCount)
-            .where(col(FloodCount.sender_hash) == sender_hash, col(FloodCount.period) == period)
-            .values(count=FloodCount.count + 1)
-            .execution_options(synchronize_session=False)
+    """Count one more submission by this (hashed) sender in this period; returns the new count (atomic).
+
+    An upsert starts the sender's row, bumps it, or (from an old period) starts it again; then the count is read
+    (not with RETURNING, which SQLite has only since 3.35, newer than some servers' system library).
+    """
+    municipality = scope_of(session)
+    if municipality is None and session.info.get(STRICT) and not session.info.get(ALL):
+        raise UnscopedQuery("a flood count from a session without a municipality")
+    table = FloodCount.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect
+    insert = sqlite_insert if dialect.name == "sqlite" else postgresql_insert
+    new = insert(table).values(municipality_id=municipality or "", sender_hash=sender_hash, period=period, count=1)
+    await session.exec(
+        new.on_conflict_do_update(
+            index_elements=[table.c.municipality_id, table.c.sender_hash],
+            set_={"count": case((table.c.period == period, table.c.count + 1), else_=1), "period": period},
         )
-        if getattr(await session.exec(bump), "rowcount", 0):
-            row = (await session.exec(select(FloodCount.count).where(col(FloodCount.sender_hash) == sender_hash))).one()
-            return int(row)
-        # No row for this period yet: start one (an old period's row is replaced).
-        stale = delete(FloodCount).where(col(FloodCount.sender_hash) == sender_hash, col(FloodCount.period) != period)
-        await session.exec(stale)
-        try:
-            async with session.begin_nested():
-                session.add(FloodCount(sender_hash=sender_hash, period=period, count=1))
-            return 1
-        except IntegrityError:
-            continue  # another request started it a moment ago: bump theirs
-    raise RuntimeError("could not count the submission")
+    )
+    mine = (table.c.municipality_id == (municipality or "")) & (table.c.sender_hash == sender_hash)
+    return int((await session.exec(select(table.c.count).where(mine))).one())
