@@ -33,10 +33,12 @@ from handlers import (
     escalation,
     measures,
     outcomes,
+    questions,
     reminders,
     retention,
 )
 from handlers.planning import yearwheel
+from handlers.privacy.screen import screen_for
 from storage.db import Database
 from storage.outbox import count_failed
 
@@ -272,7 +274,9 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
         scheduler = build_scheduler(jobs, tz=bot.municipality.tz, leader=leader)
         scheduler.start()
         await catch_up(jobs, leader)
+        warming = asyncio.get_running_loop().create_task(_warm_up(bot))
         yield
+        warming.cancel()
         await stop(scheduler)
         for channel in channels:
             await channel.close()
@@ -281,6 +285,18 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def _warm_up(bot: Bot) -> None:
+    """Build what the first question and suggestion would otherwise wait for, once the server is up.
+
+    The first question after a start waited about 50 ms for its municipality's search index, the first
+    suggestion for the screen's word lists. Done here, after /healthz answers, one municipality at a time.
+    """
+    for municipality in bot.municipalities.values():
+        questions.prepare(municipality)
+        screen_for(municipality)("Trygg skolevei")
+        await asyncio.sleep(0)  # a request that arrives meanwhile waits for one municipality at most
 
 
 class Channel(Protocol):

@@ -15,6 +15,11 @@ from handlers.search.index import Hit, index_for
 from handlers.search.terms import intent_of
 
 
+def prepare(municipality: Municipality) -> None:
+    """Build the municipality's search index now, so the first question after a start does not wait for it."""
+    index_for(municipality)
+
+
 def answers(municipality: Municipality, question: str) -> list[Hit]:
     """What a question is about in this municipality's file: one entry, two close ones, or none."""
     return index_for(municipality).search(question)

@@ -1,4 +1,4 @@
-"""The aiohttp app: /healthz answers 200 when the database does, 503 when it does not."""
+"""The aiohttp app: /healthz answers 200 when the database does, 503 when it does not; start-up work."""
 
 from __future__ import annotations
 
@@ -46,3 +46,18 @@ async def test_the_server_sweeps_abandoned_dialogs(bot: Bot, clock, monkeypatch)
                     break
         else:
             raise AssertionError("the abandoned dialog was never swept")
+
+
+async def test_the_first_question_after_a_start_finds_its_index_built(bot: Bot) -> None:
+    import asyncio
+
+    from handlers.search import index
+
+    index._INDEXES.clear()
+    async with TestClient(TestServer(build_web_app(bot))) as client:
+        assert (await client.get("/healthz")).status == 200
+        for _ in range(100):  # built right after start, before anyone asked
+            if id(bot.municipality) in index._INDEXES:
+                break
+            await asyncio.sleep(0.01)
+        assert index._INDEXES[id(bot.municipality)][0] is bot.municipality
