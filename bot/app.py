@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -39,6 +40,7 @@ from handlers import (
 )
 from handlers.planning import yearwheel
 from handlers.privacy.screen import screen_for
+from handlers.search.index import KEEP as KEPT_INDEXES
 from storage.db import Database
 from storage.outbox import count_failed
 
@@ -235,8 +237,8 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
     async def healthz(_request: web.Request) -> web.Response:
         # Expected faults since start (requests refused while the database was away, ...), for an alarm.
         unavailable = {"status": "error", "database": "unavailable", "faults": faults.counts()}
-        # Answered within HEALTH_TIMEOUT whatever the database does: a probe stuck in SQLite's busy wait is left
-        # to finish in the background rather than waited for.
+        # Answered within HEALTH_TIMEOUT whatever the database does: a probe waiting out a lock (or on a
+        # connection that hangs) is left to finish in the background rather than waited for.
         probe = asyncio.ensure_future(outbox_failed())
         done, _ = await asyncio.wait({probe}, timeout=HEALTH_TIMEOUT)
         if not done or probe.exception() is not None or probe.result() is None:
@@ -277,6 +279,8 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
         warming = asyncio.get_running_loop().create_task(_warm_up(bot))
         yield
         warming.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await warming
         await stop(scheduler)
         for channel in channels:
             await channel.close()
@@ -288,15 +292,19 @@ def build_web_app(bot: Bot, notifiers: Mapping[str, Notifier] | None = None) -> 
 
 
 async def _warm_up(bot: Bot) -> None:
-    """Build what the first question and suggestion would otherwise wait for, once the server is up.
+    """Build what the first question and suggestion would otherwise wait for, right after start-up.
 
     The first question after a start waited about 50 ms for its municipality's search index, the first
-    suggestion for the screen's word lists. Done here, after /healthz answers, one municipality at a time.
+    suggestion for the screen's word lists. Done here while the server begins to listen, one municipality at a
+    time; a failure only means the first question builds it after all.
     """
-    for municipality in bot.municipalities.values():
-        questions.prepare(municipality)
-        screen_for(municipality)("Trygg skolevei")
-        await asyncio.sleep(0)  # a request that arrives meanwhile waits for one municipality at most
+    try:
+        for municipality in list(bot.municipalities.values())[:KEPT_INDEXES]:
+            questions.prepare(municipality)
+            screen_for(municipality)("Trygg skolevei")
+            await asyncio.sleep(0)  # a request that arrives meanwhile waits for one municipality at most
+    except Exception as exc:  # never the server's end: the work is only done earlier than needed
+        log.warning("warm-up failed (%s); the first question will build what it needs", type(exc).__name__)
 
 
 class Channel(Protocol):

@@ -36,7 +36,7 @@ class DatabaseConfigError(ValueError):
 
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be reached or is locked for longer than the busy timeout; `detail` says why."""
+    """The database cannot be reached, or is locked for longer than a lock is waited out; `detail` says why."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"database unavailable ({detail})")
@@ -96,7 +96,10 @@ class Database:
             # SQLite has one writer. Several pooled connections would fight over its lock; one connection makes
             # sessions queue in asyncio. Its statements run on the event loop (storage/sqlite.py).
             options.update(pool_size=1, max_overflow=0, pool_timeout=30)
-            options["async_creator"] = sqlite.connector(make_url(self.url).database or ":memory:")
+            parsed = make_url(self.url)
+            if parsed.query:  # the connection is opened here (storage/sqlite.py), not by the URL's driver
+                raise DatabaseConfigError(f"SQLite URL options are not supported: {', '.join(parsed.query)}")
+            options["async_creator"] = sqlite.connector(parsed.database or ":memory:")
         else:
             # A server that does not answer (restarting, unreachable) fails a new connection after 5 s, not 60;
             # pool_pre_ping replaces connections that died with the server (a restart, a failover).

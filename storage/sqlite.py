@@ -26,6 +26,8 @@ BUSY_TIMEOUT = 1.5
 FIRST_WAIT, LONGEST_WAIT = 0.001, 0.025
 # A read transaction that saw an older snapshot cannot write: waiting would not help, so it is not retried.
 _BUSY_SNAPSHOT = 517
+# The calls that are safe to make again after "busy" (nothing was applied); executemany or a half-read fetch is not.
+_RETRIED = frozenset({"execute", "commit", "rollback"})
 
 
 class InlineConnection(aiosqlite.Connection):
@@ -41,9 +43,12 @@ class InlineConnection(aiosqlite.Connection):
             try:
                 return fn(*args, **kwargs)
             except sqlite3.OperationalError as exc:
-                if not is_busy(exc) or loop.time() + wait > deadline:
+                retried = getattr(fn, "__name__", "") in _RETRIED
+                if not retried or not is_busy(exc) or loop.time() + wait > deadline:
                     raise
             await asyncio.sleep(wait)
+            if not self._running or not self._connection:
+                raise ValueError("Connection closed")
             wait = min(wait * 2, LONGEST_WAIT)
 
 

@@ -24,6 +24,7 @@ class FakeConnector:
         self.created: list[dict[str, Any]] = []
         self.refuse_personal = False
         self.gone: set[str] = set()  # conversations the bot was removed from: 403
+        self.slow: dict[str, asyncio.Event] = {}  # conversations whose posts hang until their event is set
         self.server: TestServer | None = None
 
     @property
@@ -32,6 +33,8 @@ class FakeConnector:
         return f"http://127.0.0.1:{self.server.port}/"
 
     async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["conversation"] in self.slow:
+            await self.slow[request.match_info["conversation"]].wait()
         if request.match_info["conversation"] in self.gone:
             return web.json_response({"error": {"code": "BotNotInConversationRoster"}}, status=403)
         if self.failures:

@@ -441,3 +441,29 @@ async def test_a_personal_chat_that_is_gone_is_opened_anew_for_a_private_reply(
     assert len(connector.created) == 1 and channel in paths[0]
     assert all("a:personal-aad-staff-1" in path for path in paths[1:])
     assert any("akutt fare" in text_of(a) for a in connector.posted[2:])
+
+
+async def test_turns_wait_their_turn_but_a_hung_connector_does_not_hold_up_everyone(
+    teams_settings: Settings, connector: FakeConnector, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.channels.teams import channel
+
+    monkeypatch.setattr(channel, "TURN_WAIT", 0.3)
+    released = asyncio.Event()
+    hung = [f"a:personal-hung-{n}" for n in range(channel.WORKERS)]
+    connector.slow = {conversation: released for conversation in hung}
+    async with Running(teams_settings, clock) as app:
+        stuck = [
+            asyncio.create_task(app.send(message(connector.url, "hjelp", conversation=c, activity_id=f"h{n}")))
+            for n, c in enumerate(hung)
+        ]
+        await asyncio.sleep(0.1)  # all four slots are held by posts that hang
+        health = await (await app.client.get("/healthz")).json()
+        assert health["behind"]["teams"]["answering"] == channel.WORKERS
+        started = asyncio.get_running_loop().time()
+        assert await app.send(message(connector.url, "kontakter", conversation="a:personal-next")) == 200
+        waited = asyncio.get_running_loop().time() - started
+        assert 0.25 < waited < 2.0  # it waited its turn, then went ahead without one
+        assert any("Kontakter" in json.dumps(p, ensure_ascii=False) for p in connector.posted)
+        released.set()
+        assert await asyncio.gather(*stuck) == [200] * channel.WORKERS

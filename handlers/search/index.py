@@ -218,7 +218,8 @@ def _content_words(municipality: Municipality) -> set[str]:
 
 
 _INDEXES: dict[int, tuple[Municipality, Index]] = {}
-_KEEP = 32
+# How many municipality files' indexes are kept (a deployment with more builds the rest again when asked).
+KEEP = 32
 
 
 def index_for(municipality: Municipality) -> Index:
@@ -226,7 +227,7 @@ def index_for(municipality: Municipality) -> Index:
     known = _INDEXES.get(id(municipality))
     if known is not None and known[0] is municipality:
         return known[1]
-    if len(_INDEXES) >= _KEEP:
+    if len(_INDEXES) >= KEEP:
         _INDEXES.pop(next(iter(_INDEXES)))
     index = Index(municipality)
     _INDEXES[id(municipality)] = (municipality, index)

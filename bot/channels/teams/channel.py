@@ -43,6 +43,9 @@ RETRY_AFTER_SECONDS = 5
 # Turns answered at once. One core gains nothing from more; fewer in hand means fewer replies a crash can catch
 # between the connector's answer and the done mark, and the rest wait their turn in arrival order.
 WORKERS = 4
+# How long a turn waits for one of them before it goes ahead anyway: four posts held up by a slow connector must
+# not keep every other turn past the Bot Framework's 15 seconds.
+TURN_WAIT = 5.0
 
 
 class TeamsChannel:
@@ -66,7 +69,7 @@ class TeamsChannel:
             self.connector, conversations, Outbox(bot.db, bot.context.clock), owner=bot.context.municipality.id
         )
         self.inbox = Inbox(bot.db, bot.context.clock)
-        self._in_progress = 0
+        self._answering = self._waiting = 0
         self._turns = asyncio.Semaphore(WORKERS)
 
     def mount(self, web_app: web.Application) -> None:
@@ -177,23 +180,37 @@ class TeamsChannel:
         await self._process(key, payload)
 
     def backlog(self) -> dict[str, float]:
-        """How far behind the replies are (for /healthz): turns being answered now (each inside its request)."""
-        return {"in_progress": self._in_progress, **self.inbox.window()}
+        """How far behind the replies are (for /healthz): turns being answered, and waiting their turn."""
+        return {"answering": self._answering, "waiting": self._waiting, **self.inbox.window()}
 
     async def _process(self, key: str, payload: dict[str, Any]) -> None:
         inbound = inbound_from_payload(payload["inbound"])
-        self._in_progress += 1
+        slot = await self._slot()
+        self._answering += 1
         try:
-            async with self._turns:
-                try:
-                    replies = await self.bot.handle(inbound)
-                    await self.delivery.reply(payload, inbound, replies)
-                except BaseException:
-                    self.inbox.release(key)  # taken over (here or elsewhere) once its claim runs out
-                    raise
-                await self.inbox.done(key)
+            replies = await self.bot.handle(inbound)
+            await self.delivery.reply(payload, inbound, replies)
+        except BaseException:
+            self.inbox.release(key)  # taken over (here or elsewhere) once its claim runs out
+            raise
+        else:
+            await self.inbox.done(key)
         finally:
-            self._in_progress -= 1
+            self._answering -= 1
+            if slot:
+                self._turns.release()
+
+    async def _slot(self) -> bool:
+        """Wait for one of the WORKERS slots (True), or go ahead without one after TURN_WAIT (False)."""
+        self._waiting += 1
+        try:
+            await asyncio.wait_for(self._turns.acquire(), TURN_WAIT)
+            return True
+        except TimeoutError:
+            log.warning("teams: a turn waited %.0f s for its turn; answered alongside the others", TURN_WAIT)
+            return False
+        finally:
+            self._waiting -= 1
 
     async def _welcome(self, body: dict[str, Any]) -> None:
         found = list(self.bot.for_teams(translate.tenant_id(body), translate.team_id(body)))
