@@ -50,6 +50,7 @@ FLOWS_DIR = Path(__file__).resolve().parent / "data" / "flows"
 DIALOG_TIMEOUT = dt.timedelta(hours=24)
 OUTBOX_SECONDS = 10
 RECOVERY_SECONDS = 5
+CHECKPOINT_SECONDS = 10
 REMINDER_SECONDS = 60
 DIALOG_SWEEP_SECONDS = 3600
 FOLLOW_UP_AT = dt.time(7, 30)
@@ -184,6 +185,8 @@ def scheduled_jobs(bot: Bot, notifiers: Mapping[str, Notifier], channels: Sequen
         Job("follow-ups", follow_ups, at=FOLLOW_UP_AT, catch_up=follow_ups),
         Job("retention", retention_run, at=RETENTION_AT, catch_up=retention_run),
     ]
+    if bot.db.sqlite_file is not None:
+        jobs.append(Job("sqlite-checkpoint", bot.db.checkpoint, seconds=CHECKPOINT_SECONDS))
     # Each municipality has its own digest time; a coordinator of several gets one digest from each.
     for ctx in contexts:
         jobs.append(_digest_job(ctx, suffix=f":{ctx.municipality.id}" if len(contexts) > 1 else ""))

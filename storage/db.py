@@ -72,6 +72,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA journal_size_limit=0")
+    # Checkpoints run in a thread on a timer (Database.checkpoint), never inside a request's commit.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -90,6 +92,7 @@ class Database:
         self.strict = strict
         self.url = async_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self.sqlite_file: str | None = None
         # hide_parameters: an SQL error anywhere must not write bound values (free text, ids) into the log.
         options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite, "hide_parameters": True}
         if self.is_sqlite:
@@ -99,6 +102,7 @@ class Database:
             parsed = make_url(self.url)
             if parsed.query:  # the connection is opened here (storage/sqlite.py), not by the URL's driver
                 raise DatabaseConfigError(f"SQLite URL options are not supported: {', '.join(parsed.query)}")
+            self.sqlite_file = parsed.database if parsed.database not in (None, "", ":memory:") else None
             options["async_creator"] = sqlite.connector(parsed.database or ":memory:")
         else:
             # A server that does not answer (restarting, unreachable) fails a new connection after 5 s, not 60;
@@ -153,6 +157,11 @@ class Database:
         """Run `work` in one transaction at once, ahead of other work: recording that an effect happened."""
         async with self.urgent_engine.begin() as connection:
             await connection.run_sync(work)
+
+    async def checkpoint(self) -> None:
+        """On SQLite, copy the write-ahead log into the database file, in a thread (the scheduler's job)."""
+        if self.sqlite_file is not None:
+            await asyncio.to_thread(sqlite.checkpoint, self.sqlite_file)
 
     async def upgrade(self, *, owner: str | None = None) -> None:
         """Apply every pending migration; on PostgreSQL, replicas starting together take turns.

@@ -58,6 +58,20 @@ def is_busy(exc: sqlite3.Error) -> bool:
     return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY and code != _BUSY_SNAPSHOT
 
 
+def checkpoint(database: str) -> None:
+    """Copy what the write-ahead log holds into the database file, on a connection of its own (run in a thread).
+
+    The connections on the event loop never checkpoint (wal_autocheckpoint=0): a checkpoint writes and syncs
+    the file, which can take tens of milliseconds on a slow disk, a pause every reply would share. PASSIVE
+    never waits for readers or writers; what it cannot copy now is copied next time.
+    """
+    connection = sqlite3.connect(database, timeout=BUSY_TIMEOUT)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        connection.close()
+
+
 def connector(database: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
     """What SQLAlchemy's `async_creator` calls for a new connection to the file `database`."""
 

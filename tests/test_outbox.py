@@ -173,16 +173,11 @@ async def test_scheduler_has_its_jobs(bot: Bot) -> None:
     from bot.runtime.scheduler import build_scheduler
 
     scheduler = build_scheduler(scheduled_jobs(bot, {}), tz=bot.municipality.tz, leader=LeaderLock(bot.db))
-    assert {job.id for job in scheduler.get_jobs()} == {
-        "outbox",
-        "inbox-recovery",
-        "reminders",
-        "expire-dialogs",
-        "follow-ups",
-        "retention",
-        "digest",
-        "leader",
-    }
+    expected = {"outbox", "inbox-recovery", "reminders", "expire-dialogs", "follow-ups", "retention", "digest"}
+    expected.add("leader")
+    if bot.db.is_sqlite:
+        expected.add("sqlite-checkpoint")  # the write-ahead log is copied on a timer, never inside a commit
+    assert {job.id for job in scheduler.get_jobs()} == expected
 
 
 async def test_messages_for_a_target_no_channel_serves_never_block_the_others(bot: Bot) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import subprocess
 import sys
@@ -168,6 +169,31 @@ async def test_sqlite_uses_wal(tmp_path) -> None:  # type: ignore[no-untyped-def
     try:
         async with db.engine.connect() as connection:
             assert (await connection.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+    finally:
+        await db.close()
+
+
+async def test_sqlite_checkpoints_run_on_their_own_not_inside_a_commit(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "wal.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        await db.upgrade()
+        await db.checkpoint()  # the tables are in the file now
+        async with db.engine.connect() as connection:
+            assert (await connection.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one() == 0
+        for number in range(30):
+            await _write(db, f"k{number}")
+
+        def in_the_file() -> int:
+            # immutable: read the database file alone, as if the write-ahead log were not there
+            with contextlib.closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as raw:
+                return int(raw.execute("SELECT count(*) FROM dialog_state").fetchone()[0])
+
+        assert in_the_file() == 0  # the commits left everything in the log
+        await db.checkpoint()
+        assert in_the_file() == 30
     finally:
         await db.close()
 
