@@ -202,6 +202,9 @@ class TeamsChannel:
 
     async def _slot(self) -> bool:
         """Wait for one of the WORKERS slots (True), or go ahead without one after TURN_WAIT (False)."""
+        if not self._turns.locked():  # a slot is free and nobody waits: taken at once, without a timer task
+            await self._turns.acquire()
+            return True
         self._waiting += 1
         try:
             await asyncio.wait_for(self._turns.acquire(), TURN_WAIT)
